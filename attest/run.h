@@ -111,7 +111,7 @@ int attest_run_add_env(struct attest_run *run, const char *name, const char *val
 int attest_run_add_limit(struct attest_run *run, const char *name, uint64_t value,
     const char *mechanism, int enforced, int best_effort);
 int attest_run_add_isolation(struct attest_run *run, const char *what);
-/* Adds an event, or bumps the count of an existing event of the same kind. */
+/* Adds an event, or bumps the count of an earlier one with the same kind and detail. */
 int attest_run_add_event(struct attest_run *run, const char *kind, const char *detail);
 int attest_run_set_argv(struct attest_run *run, char *const *argv, size_t argc);
 
