@@ -1,0 +1,344 @@
+/*
+ * runseal run: execute, record, sign, append. Either the run is appended
+ * as one complete entry and its index printed, or runseal exits 125 and
+ * the ledger is exactly as it was.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "attest/record.h"
+#include "attest/signer.h"
+#include "common/encode.h"
+#include "common/err.h"
+#include "common/exitcode.h"
+#include "common/file.h"
+#include "common/home.h"
+#include "common/log.h"
+#include "executor/cli.h"
+#include "executor/exec.h"
+#include "ledger/ledger.h"
+
+extern char **environ;
+
+static const char run_usage[] =
+"usage: runseal run [--home DIR] [--policy FILE] [--in PATH[=NAME]]...\n"
+"                   [--out DIR] [--json] [--quiet] -- CMD [ARG...]\n"
+"\n"
+"Run CMD in the sandbox: inputs are copied read-only to /work/in, the\n"
+"program writes outputs under /work/out (copied to --out DIR afterwards),\n"
+"no network, no host environment. The record of the run is signed and\n"
+"appended to the ledger.\n"
+"\n"
+"  --policy FILE    sandbox policy (JSON; see runseal-policy(5)); default: built-in\n"
+"  --in PATH[=NAME] stage a host file as /work/in/NAME (default NAME: basename)\n"
+"  --out DIR        copy collected outputs into DIR (created; must be empty)\n"
+"  --json           print one JSON result object on stdout instead of passing\n"
+"                   the program's stdout/stderr through\n"
+"  -q, --quiet      no summary line on stderr\n"
+"\n"
+"exit status: the program's own; 124 timed out; 125 runseal failed (nothing\n"
+"appended); 126 cannot execute; 127 not found; 128+N killed by signal N.\n";
+
+struct seal_ctx {
+	struct attest_signer *signer;
+	const uint8_t *record;
+	size_t record_len;
+	uint8_t digest[RS_SHA256_LEN];
+};
+
+/* Runs inside the ledger's write transaction (required for the TPM order). */
+static int
+seal_cb(void *arg, uint64_t index, uint8_t **envelope, size_t *len)
+{
+	struct seal_ctx *c = arg;
+
+	(void)index;
+	return attest_seal(c->signer, c->record, c->record_len, envelope, len, c->digest);
+}
+
+static int
+add_input(struct exec_input **v, size_t *n, char *spec)
+{
+	struct exec_input *nv;
+	char *eq, *slash;
+
+	if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL)
+		return RS_ERR_ALLOC;
+	*v = nv;
+	if ((eq = strrchr(spec, '=')) != NULL && eq != spec) {
+		*eq = '\0';
+		nv[*n].path = spec;
+		nv[*n].name = eq + 1;
+	} else {
+		nv[*n].path = spec;
+		slash = strrchr(spec, '/');
+		nv[*n].name = slash != NULL ? slash + 1 : spec;
+	}
+	(*n)++;
+	return 0;
+}
+
+static json_t *
+artifact_json(const struct attest_artifact *a)
+{
+	char hex[2 * RS_SHA256_LEN + 1];
+
+	rs_hex_encode(a->sha256, RS_SHA256_LEN, hex);
+	return json_pack("{s:s, s:I, s:s}", "name", a->name, "size", (json_int_t)a->size,
+	    "sha256", hex);
+}
+
+static json_t *
+stream_json(const struct attest_stream *s)
+{
+	char hex[2 * RS_SHA256_LEN + 1];
+
+	rs_hex_encode(s->sha256, RS_SHA256_LEN, hex);
+	return json_pack("{s:I, s:s, s:b}", "size", (json_int_t)s->size, "sha256", hex,
+	    "truncated", s->truncated);
+}
+
+static int
+print_result_json(const struct attest_run *run, const struct ledger_appended *app,
+    const uint8_t digest[RS_SHA256_LEN], const char *signer, int status)
+{
+	char dhex[2 * RS_SHA256_LEN + 1], chex[2 * RS_SHA256_LEN + 1];
+	json_t *o, *outs, *evs;
+	size_t i;
+
+	rs_hex_encode(digest, RS_SHA256_LEN, dhex);
+	rs_hex_encode(app->chain_hash, RS_SHA256_LEN, chex);
+	if ((outs = json_array()) == NULL || (evs = json_array()) == NULL)
+		return RS_ERR_ALLOC;
+	for (i = 0; i < run->n_outputs; i++)
+		json_array_append_new(outs, artifact_json(&run->outputs[i]));
+	for (i = 0; i < run->n_events; i++)
+		json_array_append_new(evs, json_pack("{s:s, s:s, s:I}",
+		    "kind", run->events[i].kind,
+		    "detail", run->events[i].detail ? run->events[i].detail : "",
+		    "count", (json_int_t)run->events[i].count));
+	o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:i, s:i, s:i, s:b, s:o, s:o, s:o, s:o}",
+	    "schema", "runseal-run/v1",
+	    "entry", (json_int_t)app->index,
+	    "record_digest", dhex,
+	    "chain_hash", chex,
+	    "signer", signer,
+	    "exit_status", status,
+	    "exit_code", run->exit_code,
+	    "signal", run->signal,
+	    "timed_out", run->timed_out,
+	    "stdout", stream_json(&run->out),
+	    "stderr", stream_json(&run->err),
+	    "outputs", outs,
+	    "events", evs);
+	if (o == NULL)
+		return RS_ERR_ALLOC;
+	return cli_print_json(o);
+}
+
+static void
+print_summary(const struct attest_run *run, const struct ledger_appended *app,
+    const uint8_t digest[RS_SHA256_LEN], int status)
+{
+	char dhex[2 * RS_SHA256_LEN + 1];
+	size_t i;
+
+	rs_hex_encode(digest, RS_SHA256_LEN, dhex);
+	fflush(stdout);
+	fprintf(stderr, "runseal: entry %llu appended: record sha256:%s\n",
+	    (unsigned long long)app->index, dhex);
+	if (run->timed_out)
+		fprintf(stderr, "runseal: timed out (exit status %d)\n", status);
+	else if (run->signal != 0)
+		fprintf(stderr, "runseal: killed by signal %d (exit status %d)\n",
+		    run->signal, status);
+	else
+		fprintf(stderr, "runseal: exit status %d\n", status);
+	for (i = 0; i < run->n_events; i++)
+		fprintf(stderr, "runseal: event %s: %s%s\n", run->events[i].kind,
+		    run->events[i].detail ? run->events[i].detail : "",
+		    run->events[i].count > 1 ? " (repeated)" : "");
+	for (i = 0; i < run->n_outputs; i++) {
+		rs_hex_encode(run->outputs[i].sha256, RS_SHA256_LEN, dhex);
+		fprintf(stderr, "runseal: output %s (%llu bytes) sha256:%s\n",
+		    run->outputs[i].name, (unsigned long long)run->outputs[i].size, dhex);
+	}
+}
+
+/* The output directory must be absent (it is created) or an empty directory. */
+static int
+prepare_out_dir(const char *dir)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int r = 0;
+
+	if (lstat(dir, &st) != 0)
+		return rs_mkdir_p(dir, 0755);
+	if (!S_ISDIR(st.st_mode))
+		return rs_fail(RS_ERR_USAGE, "--out %s exists and is not a directory", dir);
+	if ((d = opendir(dir)) == NULL)
+		return rs_fail(rs_err_from_errno(errno), "--out %s: %s", dir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			r = rs_fail(RS_ERR_USAGE, "--out %s is not empty: outputs are never "
+			    "written over existing files", dir);
+			break;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+int
+cmd_run(int argc, char **argv, const struct cli_global *g)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "in", required_argument, NULL, 'i' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *home_flag = NULL, *policy_path = NULL, *out_dir = NULL;
+	struct exec_input *inputs = NULL;
+	size_t n_inputs = 0;
+	int json = 0, quiet = 0, appended = 0, c, r = RS_ERR_INTERNAL;
+	int status = RS_EXIT_RUNSEAL_FAILED;
+	char *home = NULL, *keypath = NULL, *dbpath = NULL, *tmpdir = NULL, *scratch = NULL;
+	struct exec_policy *policy = NULL;
+	struct attest_signer *signer = NULL;
+	struct ledger *ledger = NULL;
+	struct attest_run *run = NULL;
+	struct exec_request req;
+	struct ledger_appended app;
+	struct seal_ctx sc;
+	uint8_t *record = NULL;
+	size_t record_len = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	while ((c = getopt_long(argc, argv, "+p:i:o:jqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': home_flag = optarg; break;
+		case 'p': policy_path = optarg; break;
+		case 'i':
+			if ((r = add_input(&inputs, &n_inputs, optarg)) != 0)
+				goto out;
+			break;
+		case 'o': out_dir = optarg; break;
+		case 'j': json = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h':
+			fputs(run_usage, stdout);
+			status = RS_EXIT_OK;
+			r = 0;
+			goto out;
+		default:
+			fputs(run_usage, stderr);
+			r = RS_ERR_USAGE;
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		rs_error("run: no command given (usage: runseal run [OPTIONS] -- CMD [ARG...])");
+		r = RS_ERR_USAGE;
+		goto out;
+	}
+	if ((r = cli_home(home_flag, g, 1, &home)) != 0)
+		goto out;
+	if ((r = exec_policy_load(policy_path, &policy)) != 0) {
+		rs_error_code(r, policy_path ? policy_path : "default policy");
+		goto out;
+	}
+	if (out_dir != NULL && (r = prepare_out_dir(out_dir)) != 0) {
+		rs_error_code(r, "run");
+		goto out;
+	}
+	if ((keypath = rs_home_path(home, RS_HOME_SIGNER_KEY)) == NULL ||
+	    (dbpath = rs_home_path(home, RS_HOME_LEDGER)) == NULL ||
+	    (tmpdir = rs_home_path(home, RS_HOME_TMP)) == NULL ||
+	    (scratch = rs_path_join(tmpdir, "run-XXXXXX")) == NULL) {
+		r = RS_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = attest_signer_open_software(keypath, &signer)) != 0) {
+		rs_error_code(r, "loading the signing key");
+		goto out;
+	}
+	/* Open the ledger before running: a run that cannot be recorded is not started. */
+	if ((r = ledger_open(dbpath, 1, &ledger)) != 0) {
+		rs_error_code(r, "opening the ledger");
+		goto out;
+	}
+	if ((r = rs_mkdir_p(tmpdir, 0700)) != 0 || mkdtemp(scratch) == NULL) {
+		if (r == 0)
+			r = rs_fail(rs_err_from_errno(errno), "%s: %s", scratch, strerror(errno));
+		rs_error_code(r, "creating the staging directory");
+		free(scratch);
+		scratch = NULL;
+		goto out;
+	}
+
+	memset(&req, 0, sizeof(req));
+	req.argv = argv + optind;
+	req.argc = (size_t)(argc - optind);
+	req.inputs = inputs;
+	req.n_inputs = n_inputs;
+	req.out_dir = out_dir;
+	req.scratch_dir = scratch;
+	req.policy = policy;
+	req.passthrough = !json;
+	req.host_env = environ;
+	if ((r = exec_run(&req, &run)) != 0) {
+		rs_error_code(r, "run");
+		goto out;
+	}
+	if ((r = attest_record_pack(run, &record, &record_len)) != 0) {
+		rs_error_code(r, "building the record");
+		goto out;
+	}
+	sc.signer = signer;
+	sc.record = record;
+	sc.record_len = record_len;
+	if ((r = ledger_append(ledger, seal_cb, &sc, &app)) != 0) {
+		rs_error_code(r, "appending to the ledger (nothing was recorded)");
+		goto out;
+	}
+	appended = 1;
+	status = exec_exit_status(run);
+	if (json)
+		r = print_result_json(run, &app, sc.digest,
+		    attest_signer_kind_name(attest_signer_kind(signer)), status);
+	else if (!quiet)
+		print_summary(run, &app, sc.digest, status);
+out:
+	if (r != 0 && !appended)
+		status = RS_EXIT_RUNSEAL_FAILED;
+	if (scratch != NULL)
+		rs_rm_rf(scratch);
+	free(record);
+	attest_run_free(run);
+	ledger_close(ledger);
+	attest_signer_free(signer);
+	exec_policy_free(policy);
+	free(inputs);
+	free(scratch);
+	free(tmpdir);
+	free(dbpath);
+	free(keypath);
+	free(home);
+	return status;
+}
