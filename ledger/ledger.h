@@ -10,7 +10,10 @@
  *   entries(idx INTEGER PRIMARY KEY,      -- 0, 1, 2, ... with no gaps
  *           entry BLOB NOT NULL,          -- Entry bytes, verbatim (proto/runseal.proto)
  *           chain_hash BLOB NOT NULL)     -- 32 bytes
- *   Triggers refuse UPDATE and DELETE on entries and meta rows.
+ *   Triggers refuse UPDATE and DELETE on entries and meta rows, an INSERT
+ *   into entries whose idx is not the next one (max(idx) + 1, or 0), and an
+ *   INSERT into meta of a key that exists (so INSERT OR REPLACE cannot
+ *   overwrite either table).
  *
  *   entry digest = SHA-256("runseal/v1/entry" 0x00 || entry bytes)
  *   chain hash   = SHA-256("runseal/v1/chain" 0x00 || prev chain hash || entry digest)
@@ -79,6 +82,13 @@ int ledger_append(struct ledger *l, ledger_seal_fn seal, void *arg,
 /* Number of entries (the highest idx + 1, as stored). */
 int ledger_count(struct ledger *l, uint64_t *n);
 
+/*
+ * The stored tail: *count = highest idx + 1 and chain_hash = that row's
+ * stored chain hash (0 and 32 zero bytes when empty). As stored, not
+ * verified; RS_ERR_FORMAT if the last row has no 32-byte chain hash.
+ */
+int ledger_head(struct ledger *l, uint64_t *count, uint8_t chain_hash[RS_SHA256_LEN]);
+
 /* One stored row, as stored (untrusted). */
 struct ledger_row {
 	uint64_t idx;
@@ -92,10 +102,19 @@ void ledger_row_free(struct ledger_row *row);
 /* Read the row with idx = index. RS_ERR_NOT_FOUND if absent. */
 int ledger_get(struct ledger *l, uint64_t index, struct ledger_row **out);
 
-/* Iterate rows in idx order, starting at idx >= from. */
+/*
+ * Iterate rows in idx order, starting at idx >= from. The iterator reads
+ * one consistent snapshot and holds one row in memory at a time. Free it
+ * before ledger_close().
+ */
 struct ledger_iter;
 int ledger_iter_new(struct ledger *l, uint64_t from, struct ledger_iter **out);
-/* *row = NULL at the end. Rows larger than the entry bound are RS_ERR_TOO_LARGE. */
+/*
+ * *row = NULL at the end. Rows larger than the entry bound are RS_ERR_TOO_LARGE.
+ * A row whose entry or chain hash is not a blob, or (with from = 0) a row
+ * with a negative idx, is RS_ERR_FORMAT. After any error the iterator is
+ * finished.
+ */
 int ledger_iter_next(struct ledger_iter *it, struct ledger_row **row);
 void ledger_iter_free(struct ledger_iter *it);
 

@@ -12,13 +12,14 @@
 
 struct verify_report {
 	int ok;                     /* 1: every check passed */
-	uint64_t entries;           /* entries examined */
+	uint64_t entries;           /* entries that passed every check (on failure: those before it) */
 	uint64_t software_signed;   /* entries signed by a software key */
 	uint64_t tpm_signed;        /* entries quoted by a TPM */
 	int has_failed_index;
 	uint64_t failed_index;      /* first failing entry, if has_failed_index */
 	char reason[512];           /* first failure, in words; "" when ok */
-	uint8_t head_chain_hash[RS_SHA256_LEN];
+	uint8_t head_chain_hash[RS_SHA256_LEN];   /* recomputed chain hash after the last
+	                                           * entry that passed; zeros if none */
 };
 
 /*

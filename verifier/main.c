@@ -1,0 +1,397 @@
+/*
+ * main.c - runseal-verify: argument parsing and output over the verifier
+ * library (verifier/verify.h). It checks evidence offline and trusts only
+ * the anchor the auditor names with --trust.
+ *
+ * Output contract:
+ *   stdout  the verdict: one human line, or with --json exactly one JSON
+ *           object (schema "runseal-verify/v1"); nothing with -q
+ *   stderr  diagnostics, "runseal-verify: error: ..."
+ *   status  common/exitcode.h: 0 verified, 1 not verified, 64 usage,
+ *           65 malformed input, 66 input missing, 74 I/O, 78 no home
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "attest/verify.h"
+#include "common/encode.h"
+#include "common/err.h"
+#include "common/exitcode.h"
+#include "common/home.h"
+#include "common/log.h"
+#include "verifier/verify.h"
+
+#define PROG "runseal-verify"
+#define JSON_SCHEMA "runseal-verify/v1"
+
+static const char USAGE[] =
+    "Usage:\n"
+    "  " PROG " ledger [--home DIR | PATH] --trust FILE [--json] [-q]\n"
+    "  " PROG " --help | --version\n"
+    "\n"
+    "Check runseal evidence offline, without trusting the machine that wrote it.\n"
+    "\n"
+    "Commands:\n"
+    "  ledger    verify a whole ledger: every entry present and in order, the\n"
+    "            hash chain, and every signature against your trust file\n"
+    "\n"
+    "Run '" PROG " COMMAND --help' for a command's options.\n"
+    "\n"
+    "Exit status: 0 verified, 1 verification failed, 64 usage error,\n"
+    "65 malformed input, 66 input file missing, 74 I/O error,\n"
+    "78 no runseal home.\n";
+
+static const char LEDGER_USAGE[] =
+    "Usage: " PROG " ledger [--home DIR | PATH] --trust FILE [--json] [-q]\n"
+    "\n"
+    "Verify a runseal ledger without trusting the file: entries 0, 1, 2, ... are\n"
+    "all present and in order, each entry parses, its previous-hash link and its\n"
+    "stored chain hash are recomputed from its bytes, and its signature verifies\n"
+    "against a key in the trust file. Stops at the first failing entry and says\n"
+    "which one and why.\n"
+    "\n"
+    "  PATH          the ledger file\n"
+    "  --home DIR    verify DIR/" RS_HOME_LEDGER "; with neither PATH nor --home, the\n"
+    "                runseal home: $RUNSEAL_HOME, else $XDG_DATA_HOME/runseal,\n"
+    "                else ~/.local/share/runseal\n"
+    "  --trust FILE  PEM public key(s) (\"PUBLIC KEY\" blocks) of the signers you\n"
+    "                trust. Always required: the verifier never takes a key from\n"
+    "                the machine that wrote the ledger, so pin your own copy of\n"
+    "                the signer's " RS_HOME_SIGNER_PUB ", obtained over a channel you trust.\n"
+    "  --json        print one JSON object (schema " JSON_SCHEMA ") on stdout\n"
+    "  -q, --quiet   print no verdict; the exit status is the verdict\n"
+    "  -h, --help    print this help\n"
+    "\n"
+    "Software-key signatures prove the entries are as the key's holder signed\n"
+    "them; they involve no hardware root of trust, and the output says so.\n"
+    "Entries cut off the end leave a shorter ledger that still verifies: compare\n"
+    "the printed chain head with one you recorded earlier.\n"
+    "\n"
+    "Exit status: 0 verified, 1 verification failed, 64 usage error,\n"
+    "65 malformed input (not a ledger, a trust file with no key), 66 ledger or\n"
+    "trust file missing, 74 I/O error, 78 no runseal home.\n";
+
+/* A usage error: say what, point at the help, exit status 64. */
+static int
+usage_error(const char *help_cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+usage_error(const char *help_cmd, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rs_error("%s (see '%s --help')", msg, help_cmd);
+	return RS_EXIT_USAGE;
+}
+
+/*
+ * Long options carry values from 256 up, so that after an error optopt
+ * tells a long option (0 or >= 256: getopt has moved past it, and it is
+ * argv[optind - 1]) from a short one (optopt is the character).
+ */
+enum {
+	OPT_HELP = 256,
+	OPT_VERSION,
+	OPT_HOME,
+	OPT_TRUST,
+	OPT_JSON,
+	OPT_QUIET,
+};
+
+/* getopt's '?' or ':' as a message naming the argument it refused. */
+static int
+option_error(int c, int optopt_c, const char *arg, const char *help_cmd)
+{
+	int is_long = optopt_c == 0 || optopt_c >= 256;
+
+	if (c == ':' && is_long)
+		return usage_error(help_cmd, "option '%s' needs a value", arg);
+	if (c == ':')
+		return usage_error(help_cmd, "option -%c needs a value", optopt_c);
+	if (optopt_c >= 256)
+		return usage_error(help_cmd, "option '%s' takes no value", arg);
+	if (is_long)
+		return usage_error(help_cmd, "unknown option '%s'", arg);
+	return usage_error(help_cmd, "unknown option -%c", optopt_c);
+}
+
+/*
+ * A JSON string for text that may hold bytes from the evidence or a path:
+ * jansson accepts only UTF-8, so other bytes become '?'.
+ */
+static json_t *
+json_text(const char *s)
+{
+	json_t *j;
+	char *copy;
+	size_t i;
+
+	if ((j = json_string(s)) != NULL)
+		return j;
+	if ((copy = strdup(s)) == NULL)
+		return NULL;
+	for (i = 0; copy[i] != '\0'; i++)
+		if ((unsigned char)copy[i] >= 0x80 || (unsigned char)copy[i] < 0x20)
+			copy[i] = '?';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
+/* Print the report as the one JSON object. RS_ERR_ALLOC or 0. */
+static int
+print_ledger_json(const char *path, const struct verify_report *rep)
+{
+	char hex[2 * RS_SHA256_LEN + 1];
+	json_t *o = NULL, *signers = NULL, *failure = NULL;
+	char *text = NULL;
+	int r = RS_ERR_ALLOC;
+
+	rs_hex_encode(rep->head_chain_hash, RS_SHA256_LEN, hex);
+	if ((o = json_object()) == NULL || (signers = json_object()) == NULL)
+		goto out;
+	if (json_object_set_new(signers, "software",
+	    json_integer((json_int_t)rep->software_signed)) != 0 ||
+	    json_object_set_new(signers, "tpm",
+	    json_integer((json_int_t)rep->tpm_signed)) != 0)
+		goto out;
+	if (!rep->ok) {
+		if ((failure = json_object()) == NULL ||
+		    json_object_set_new(failure, "index",
+		    rep->has_failed_index ? json_integer((json_int_t)rep->failed_index) :
+		    json_null()) != 0 ||
+		    json_object_set_new(failure, "reason", json_text(rep->reason)) != 0)
+			goto out;
+	}
+	if (json_object_set_new(o, "schema", json_string(JSON_SCHEMA)) != 0 ||
+	    json_object_set_new(o, "command", json_string("ledger")) != 0 ||
+	    json_object_set_new(o, "ledger", json_text(path)) != 0 ||
+	    json_object_set_new(o, "verified", json_boolean(rep->ok)) != 0 ||
+	    json_object_set_new(o, "entries", json_integer((json_int_t)rep->entries)) != 0)
+		goto out;
+	if (json_object_set_new(o, "signers", signers) != 0) {
+		signers = NULL;     /* set_new consumed it even on failure */
+		goto out;
+	}
+	signers = NULL;
+	/* A head is only meaningful once everything up to it verified. */
+	if (json_object_set_new(o, "head_chain_hash",
+	    rep->ok ? json_string(hex) : json_null()) != 0)
+		goto out;
+	if (json_object_set_new(o, "failure", failure != NULL ? failure : json_null()) != 0) {
+		failure = NULL;
+		goto out;
+	}
+	failure = NULL;
+	if ((text = json_dumps(o, JSON_COMPACT)) == NULL)
+		goto out;
+	printf("%s\n", text);
+	r = 0;
+out:
+	free(text);
+	json_decref(failure);
+	json_decref(signers);
+	json_decref(o);
+	return r;
+}
+
+static void
+print_ledger_human(const struct verify_report *rep)
+{
+	char hex[2 * RS_SHA256_LEN + 1];
+
+	if (!rep->ok) {
+		printf("FAILED: %s\n", rep->reason);
+		return;
+	}
+	if (rep->entries == 0) {
+		printf("verified: 0 entries (empty ledger)\n");
+		return;
+	}
+	rs_hex_encode(rep->head_chain_hash, RS_SHA256_LEN, hex);
+	printf("verified: %" PRIu64 " %s, chain head %s, signatures: ", rep->entries,
+	    rep->entries == 1 ? "entry" : "entries", hex);
+	if (rep->tpm_signed > 0)
+		printf("%" PRIu64 " TPM-quoted%s", rep->tpm_signed,
+		    rep->software_signed > 0 ? ", " : "");
+	if (rep->software_signed > 0)
+		printf("%" PRIu64 " software-key (no hardware root of trust)",
+		    rep->software_signed);
+	printf("\n");
+}
+
+static int
+cmd_ledger(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, OPT_HOME },
+		{ "trust", required_argument, NULL, OPT_TRUST },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *help_cmd = PROG " ledger";
+	const char *home_flag = NULL, *trust_path = NULL, *path_arg = NULL;
+	struct attest_trust *trust = NULL;
+	struct verify_report rep;
+	char *home = NULL, *path = NULL;
+	int json = 0, quiet = 0, c, r, status = RS_EXIT_SOFTWARE;
+
+	opterr = 0;
+	optind = 0;         /* full re-initialisation (GNU): argv is a new vector */
+	while ((c = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_HOME:
+			if (home_flag != NULL) {
+				status = usage_error(help_cmd, "--home given twice");
+				goto out;
+			}
+			home_flag = optarg;
+			break;
+		case OPT_TRUST:
+			if (trust_path != NULL) {
+				status = usage_error(help_cmd, "--trust given twice");
+				goto out;
+			}
+			trust_path = optarg;
+			break;
+		case OPT_JSON:
+			json = 1;
+			break;
+		case 'q':
+		case OPT_QUIET:
+			quiet = 1;
+			break;
+		case 'h':
+		case OPT_HELP:
+			fputs(LEDGER_USAGE, stdout);
+			status = RS_EXIT_OK;
+			goto out;
+		default:
+			status = option_error(c, optopt, argv[optind - 1], help_cmd);
+			goto out;
+		}
+	}
+	if (optind < argc)
+		path_arg = argv[optind++];
+	if (optind < argc) {
+		status = usage_error(help_cmd, "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (path_arg != NULL && home_flag != NULL) {
+		status = usage_error(help_cmd, "give the ledger as PATH or --home DIR, not both");
+		goto out;
+	}
+	if (path_arg != NULL && path_arg[0] == '\0') {
+		status = usage_error(help_cmd, "the ledger PATH is empty");
+		goto out;
+	}
+	if (trust_path == NULL) {
+		status = usage_error(help_cmd,
+		    "--trust FILE is required: pin the signer public key you trust");
+		goto out;
+	}
+
+	if (path_arg != NULL) {
+		if ((path = strdup(path_arg)) == NULL) {
+			r = RS_ERR_ALLOC;
+			rs_error_code(r, "out of memory");
+			status = rs_exit_for_err(r);
+			goto out;
+		}
+	} else {
+		if ((r = rs_home_resolve(home_flag, &home)) != 0) {
+			rs_error_code(r, "cannot find the ledger");
+			status = rs_exit_for_err(r);
+			goto out;
+		}
+		if ((path = rs_home_path(home, RS_HOME_LEDGER)) == NULL) {
+			r = RS_ERR_ALLOC;
+			rs_error_code(r, "out of memory");
+			status = rs_exit_for_err(r);
+			goto out;
+		}
+	}
+
+	rs_err_clear();
+	if ((r = attest_trust_load(trust_path, &trust)) != 0) {
+		rs_error_code(r, "cannot load the trust file");
+		status = rs_exit_for_err(r);
+		goto out;
+	}
+	rs_err_clear();
+	if ((r = verify_ledger_file(path, trust, &rep)) != 0) {
+		rs_error_code(r, "cannot verify the ledger");
+		status = rs_exit_for_err(r);
+		goto out;
+	}
+
+	if (json) {
+		if ((r = print_ledger_json(path, &rep)) != 0) {
+			rs_error_code(r, "building the JSON report");
+			status = rs_exit_for_err(r);
+			goto out;
+		}
+	} else if (!quiet) {
+		print_ledger_human(&rep);
+	}
+	status = rep.ok ? RS_EXIT_OK : RS_EXIT_VERIFY_FAILED;
+out:
+	/* A verdict that did not reach stdout must not pass for one. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		rs_error("writing the verdict to stdout failed");
+		status = RS_EXIT_IOERR;
+	}
+	attest_trust_free(trust);
+	free(path);
+	free(home);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd;
+	int c;
+
+	rs_log_init(PROG);
+	opterr = 0;
+	/* '+': stop at the command; its options are its own. */
+	while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+		case OPT_HELP:
+			fputs(USAGE, stdout);
+			return fflush(stdout) == 0 ? RS_EXIT_OK : RS_EXIT_IOERR;
+		case 'V':
+		case OPT_VERSION:
+			printf("%s %s\n", PROG, RUNSEAL_VERSION);
+			return fflush(stdout) == 0 ? RS_EXIT_OK : RS_EXIT_IOERR;
+		default:
+			return option_error(c, optopt, argv[optind - 1], PROG);
+		}
+	}
+	if (optind >= argc)
+		return usage_error(PROG, "no command given");
+	cmd = argv[optind];
+	if (strcmp(cmd, "ledger") == 0)
+		return cmd_ledger(argc - optind, argv + optind);
+	return usage_error(PROG, "unknown command '%s'", cmd);
+}
