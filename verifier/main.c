@@ -31,9 +31,8 @@
 #define JSON_SCHEMA "runseal-verify/v1"
 
 static const char USAGE[] =
-    "Usage:\n"
-    "  " PROG " ledger [--home DIR | PATH] --trust FILE [--json] [-q]\n"
-    "  " PROG " --help | --version\n"
+    "usage: " PROG " ledger [--home DIR | PATH] --trust FILE [--json] [-q]\n"
+    "       " PROG " --help | --version\n"
     "\n"
     "Check runseal evidence offline, without trusting the machine that wrote it.\n"
     "\n"
@@ -48,7 +47,7 @@ static const char USAGE[] =
     "78 no runseal home.\n";
 
 static const char LEDGER_USAGE[] =
-    "Usage: " PROG " ledger [--home DIR | PATH] --trust FILE [--json] [-q]\n"
+    "usage: " PROG " ledger [--home DIR | PATH] --trust FILE [--json] [-q]\n"
     "\n"
     "Verify a runseal ledger without trusting the file: entries 0, 1, 2, ... are\n"
     "all present and in order, each entry parses, its previous-hash link and its\n"
