@@ -231,6 +231,9 @@ test_errors_and_exit_codes(void **state)
 	assert_int_equal(rs_exit_for_err(0), 0);
 	assert_int_equal(rs_fail(RS_ERR_IO, "disk %d", 3), RS_ERR_IO);
 	assert_string_equal(rs_err_detail(), "disk 3");
+	/* wrapping the current detail in a new one */
+	assert_int_equal(rs_fail(RS_ERR_IO, "file x: %s", rs_err_detail()), RS_ERR_IO);
+	assert_string_equal(rs_err_detail(), "file x: disk 3");
 	assert_string_equal(rs_strerror(RS_ERR_NO_SPACE), "no space left on device");
 	assert_string_equal(rs_strerror(12345), "unknown error");
 }
