@@ -1,0 +1,39 @@
+/*
+ * collect.h - internal to the executor: outputs out of /work/out.
+ */
+#ifndef RS_EXEC_COLLECT_H
+#define RS_EXEC_COLLECT_H
+
+#include <stdint.h>
+
+#include "attest/run.h"
+
+#define EXEC_COLLECT_MAX_ENTRIES 100000
+#define EXEC_COLLECT_MAX_DEPTH 64
+
+/*
+ * Walk src_dir, the host directory that was /work/out, after the sandbox is
+ * gone (nothing can change it any more). Never follows a symlink: every
+ * entry is opened with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV) and O_NOFOLLOW relative to its
+ * parent directory.
+ *
+ * Regular files are hashed and, when out_dir is not NULL, copied from the
+ * same open descriptor in the same pass to out_dir/<relative path>
+ * (directories created as needed, files O_EXCL|O_NOFOLLOW, mode & 0777:
+ * never set-id on the host); each is recorded with attest_run_add_output()
+ * (name relative to /work/out, mode st_mode & 07777). Outputs are sorted
+ * by name. out_dir must exist and is expected to be empty: an existing
+ * entry makes the collection fail with RS_ERR_EXISTS.
+ *
+ * Recorded as events, not failures: symlinks, FIFOs, sockets and device
+ * nodes ("special_file", skipped), files with other hard links ("hardlink",
+ * still collected), unreadable entries and paths too deep or too long
+ * ("output_skipped"), and the bounds: more than max_bytes in total or more
+ * than EXEC_COLLECT_MAX_ENTRIES entries ("output_cap": collection stops
+ * there).
+ */
+int exec_collect_outputs(const char *src_dir, const char *out_dir, uint64_t max_bytes,
+    struct attest_run *run);
+
+#endif

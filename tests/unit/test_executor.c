@@ -1,0 +1,898 @@
+/*
+ * test_executor.c - the executor against the real kernel: policies parsed
+ * from files, and real sandbox runs (no mocks). Needs user namespaces.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attest/run.h"
+#include "common/err.h"
+#include "common/file.h"
+#include "common/hash.h"
+#include "executor/exec.h"
+
+extern char **environ;
+
+struct fx {
+	char dir[64];               /* mkdtemp root of this test */
+	char scratch[128];
+	char out[128];              /* an out_dir that does not exist yet */
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	strcpy(f->dir, "/tmp/rs-test-exec-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->scratch, sizeof(f->scratch), "%s/scratch", f->dir);
+	snprintf(f->out, sizeof(f->out), "%s/outdir", f->dir);
+	if (mkdir(f->scratch, 0700) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	rs_rm_rf(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+write_text(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(rs_write_all(fd, text, strlen(text)), 0);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* Load a policy from JSON text written to a file in the fixture. */
+static int
+policy_from(struct fx *f, const char *json, struct exec_policy **p)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/policy.json", f->dir);
+	write_text(path, json, 0644);
+	return exec_policy_load(path, p);
+}
+
+static char *
+slurp(const char *path)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	if (rs_read_file(path, 1 << 20, &buf, &len) != 0)
+		return NULL;
+	return (char *)buf;
+}
+
+static const struct attest_event *
+find_event(const struct attest_run *run, const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_events; i++)
+		if (strcmp(run->events[i].kind, kind) == 0)
+			return &run->events[i];
+	return NULL;
+}
+
+static const struct attest_env *
+find_env(const struct attest_run *run, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_env; i++)
+		if (strcmp(run->env[i].name, name) == 0)
+			return &run->env[i];
+	return NULL;
+}
+
+/* The helpers below end the test on absence (abort() tells the compiler too). */
+static char *
+need_file(const char *path)
+{
+	char *text = slurp(path);
+
+	if (text == NULL) {
+		fail_msg("cannot read %s", path);
+		abort();
+	}
+	return text;
+}
+
+static const struct attest_event *
+need_event(const struct attest_run *run, const char *kind)
+{
+	const struct attest_event *ev = find_event(run, kind);
+
+	if (ev == NULL) {
+		fail_msg("no \"%s\" event", kind);
+		abort();
+	}
+	return ev;
+}
+
+static const struct attest_env *
+need_env(const struct attest_run *run, const char *name)
+{
+	const struct attest_env *e = find_env(run, name);
+
+	if (e == NULL) {
+		fail_msg("no recorded variable %s", name);
+		abort();
+	}
+	return e;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Run `sh -c script` with optional inputs, policy and out_dir. */
+static int
+run_sh(struct fx *f, const struct exec_policy *policy, const char *script,
+    const struct exec_input *inputs, size_t n_inputs, const char *out_dir,
+    struct attest_run **run)
+{
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)script, NULL };
+	struct exec_policy *def = NULL;
+	struct exec_request req;
+	int r;
+
+	if (policy == NULL) {
+		assert_int_equal(exec_policy_load(NULL, &def), 0);
+		policy = def;
+	}
+	memset(&req, 0, sizeof(req));
+	req.argv = argv;
+	req.argc = 3;
+	req.inputs = inputs;
+	req.n_inputs = n_inputs;
+	req.out_dir = out_dir;
+	req.scratch_dir = f->scratch;
+	req.policy = policy;
+	req.passthrough = 0;
+	req.host_env = environ;
+	r = exec_run(&req, run);
+	exec_policy_free(def);
+	return r;
+}
+
+static int
+run_argv(struct fx *f, char **argv, size_t argc, const struct exec_input *inputs,
+    size_t n_inputs, struct attest_run **run)
+{
+	struct exec_policy *p = NULL;
+	struct exec_request req;
+	int r;
+
+	assert_int_equal(exec_policy_load(NULL, &p), 0);
+	memset(&req, 0, sizeof(req));
+	req.argv = argv;
+	req.argc = argc;
+	req.inputs = inputs;
+	req.n_inputs = n_inputs;
+	req.scratch_dir = f->scratch;
+	req.policy = p;
+	req.host_env = environ;
+	r = exec_run(&req, run);
+	exec_policy_free(p);
+	return r;
+}
+
+static void
+assert_stream(const struct attest_stream *s, const char *text)
+{
+	uint8_t want[RS_SHA256_LEN];
+
+	assert_int_equal(rs_sha256(text, strlen(text), want), 0);
+	assert_int_equal(s->size, strlen(text));
+	assert_memory_equal(s->sha256, want, RS_SHA256_LEN);
+}
+
+/* ---- policy ---- */
+
+static void
+test_policy_default(void **state)
+{
+	struct exec_policy *a = NULL, *b = NULL;
+
+	(void)state;
+	assert_int_equal(exec_policy_load(NULL, &a), 0);
+	assert_int_equal(exec_policy_load("default", &b), 0);
+	assert_string_equal(exec_policy_name(a), "default");
+	assert_string_equal(exec_policy_json(a), exec_policy_json(b));
+	assert_int_equal(exec_policy_keep_blobs(a), 0);
+	assert_string_equal(exec_policy_json(a),
+	    "{\"best_effort\":[],\"env\":{\"allow\":[],\"public\":[\"HOME\",\"LANG\",\"PATH\"],"
+	    "\"set\":{}},\"keep_blobs\":false,\"limits\":{\"cpu_time_s\":60,"
+	    "\"file_size_bytes\":1073741824,\"memory_bytes\":536870912,\"open_files\":256,"
+	    "\"output_bytes\":1073741824,\"processes\":64,\"stderr_bytes\":67108864,"
+	    "\"stdout_bytes\":67108864,\"wall_time_ms\":60000},\"name\":\"default\","
+	    "\"network\":\"none\",\"nondeterministic\":false}");
+	exec_policy_free(a);
+	exec_policy_free(b);
+	exec_policy_free(NULL);
+}
+
+static void
+test_policy_file(void **state)
+{
+	struct fx *f = *state;
+	struct exec_policy *a = NULL, *b = NULL;
+
+	assert_int_equal(policy_from(f, "{\"name\": \"strict\", \"network\": \"loopback\","
+	    " \"limits\": {\"wall_time_ms\": 1000, \"memory_bytes\": 33554432},"
+	    " \"env\": {\"allow\": [\"ZED\", \"FOO\"], \"public\": [\"FOO\"],"
+	    " \"set\": {\"B\": \"2\", \"A\": \"1\"}},"
+	    " \"keep_blobs\": true, \"best_effort\": [\"processes\", \"cpu_time_s\"]}", &a), 0);
+	assert_string_equal(exec_policy_name(a), "strict");
+	assert_int_equal(exec_policy_keep_blobs(a), 1);
+	assert_non_null(strstr(exec_policy_json(a), "\"wall_time_ms\":1000"));
+	assert_non_null(strstr(exec_policy_json(a), "\"memory_bytes\":33554432"));
+	assert_non_null(strstr(exec_policy_json(a), "\"processes\":64"));   /* default kept */
+	assert_non_null(strstr(exec_policy_json(a), "\"allow\":[\"FOO\",\"ZED\"]"));
+	assert_non_null(strstr(exec_policy_json(a), "\"set\":{\"A\":\"1\",\"B\":\"2\"}"));
+	assert_non_null(strstr(exec_policy_json(a),
+	    "\"best_effort\":[\"cpu_time_s\",\"processes\"]"));
+	assert_non_null(strstr(exec_policy_json(a), "\"network\":\"loopback\""));
+
+	/* The same policy written differently has the same canonical form. */
+	assert_int_equal(policy_from(f, "{\"best_effort\": [\"cpu_time_s\", \"processes\"],"
+	    " \"keep_blobs\": true, \"env\": {\"set\": {\"A\": \"1\", \"B\": \"2\"},"
+	    " \"public\": [\"FOO\"], \"allow\": [\"FOO\", \"ZED\"]},"
+	    " \"limits\": {\"memory_bytes\": 33554432, \"wall_time_ms\": 1000},"
+	    " \"network\": \"loopback\", \"name\": \"strict\"}", &b), 0);
+	assert_string_equal(exec_policy_json(a), exec_policy_json(b));
+	exec_policy_free(a);
+	exec_policy_free(b);
+}
+
+/* Each bad policy fails with the expected code and a detail naming the key. */
+static void
+expect_bad(struct fx *f, const char *json, int code, const char *needle)
+{
+	struct exec_policy *p = (struct exec_policy *)(uintptr_t)1;
+
+	assert_int_equal(policy_from(f, json, &p), code);
+	assert_null(p);
+	if (strstr(rs_err_detail(), needle) == NULL)
+		fail_msg("detail \"%s\" does not name \"%s\"", rs_err_detail(), needle);
+}
+
+static void
+test_policy_unknown_key(void **state)
+{
+	struct fx *f = *state;
+
+	expect_bad(f, "{\"netwrok\": \"none\"}", RS_ERR_CONFIG, "\"netwrok\"");
+	expect_bad(f, "{\"limits\": {\"wall_time\": 5}}", RS_ERR_CONFIG, "limits.wall_time");
+	expect_bad(f, "{\"env\": {\"deny\": []}}", RS_ERR_CONFIG, "env.deny");
+}
+
+static void
+test_policy_out_of_range(void **state)
+{
+	struct fx *f = *state;
+
+	expect_bad(f, "{\"limits\": {\"wall_time_ms\": -1}}", RS_ERR_CONFIG, "wall_time_ms");
+	expect_bad(f, "{\"limits\": {\"wall_time_ms\": 0}}", RS_ERR_CONFIG, "1..86400000");
+	expect_bad(f, "{\"limits\": {\"wall_time_ms\": 86400001}}", RS_ERR_CONFIG,
+	    "wall_time_ms");
+	expect_bad(f, "{\"limits\": {\"memory_bytes\": 1048576}}", RS_ERR_CONFIG,
+	    "memory_bytes");
+	expect_bad(f, "{\"limits\": {\"processes\": 65537}}", RS_ERR_CONFIG, "processes");
+	expect_bad(f, "{\"best_effort\": [\"speed\"]}", RS_ERR_CONFIG, "speed");
+	expect_bad(f, "{\"env\": {\"allow\": [\"A=B\"]}}", RS_ERR_CONFIG, "A=B");
+	expect_bad(f, "{\"env\": {\"allow\": [\"A\", \"A\"]}}", RS_ERR_CONFIG, "twice");
+	expect_bad(f, "{\"name\": \"\"}", RS_ERR_CONFIG, "name");
+}
+
+static void
+test_policy_wrong_type(void **state)
+{
+	struct fx *f = *state;
+
+	expect_bad(f, "{\"limits\": {\"wall_time_ms\": \"10\"}}", RS_ERR_CONFIG, "wall_time_ms");
+	expect_bad(f, "{\"limits\": {\"wall_time_ms\": 1.5}}", RS_ERR_CONFIG, "wall_time_ms");
+	expect_bad(f, "{\"keep_blobs\": 1}", RS_ERR_CONFIG, "keep_blobs");
+	expect_bad(f, "{\"network\": \"internet\"}", RS_ERR_CONFIG, "network");
+	expect_bad(f, "{\"network\": 0}", RS_ERR_CONFIG, "network");
+	expect_bad(f, "{\"env\": {\"set\": {\"A\": 1}}}", RS_ERR_CONFIG, "env.set");
+	expect_bad(f, "{\"limits\": []}", RS_ERR_CONFIG, "limits");
+	expect_bad(f, "[]", RS_ERR_CONFIG, "object");
+}
+
+static void
+test_policy_malformed(void **state)
+{
+	struct fx *f = *state;
+
+	expect_bad(f, "{\"name\": \"x\"", RS_ERR_CONFIG, "policy");
+	expect_bad(f, "{} trailing", RS_ERR_CONFIG, "policy");
+	expect_bad(f, "", RS_ERR_CONFIG, "policy");
+	expect_bad(f, "{\"name\": \"a\\u0000b\"}", RS_ERR_CONFIG, "policy");
+}
+
+static void
+test_policy_duplicate_key(void **state)
+{
+	struct fx *f = *state;
+
+	expect_bad(f, "{\"name\": \"a\", \"name\": \"b\"}", RS_ERR_CONFIG, "name");
+	expect_bad(f, "{\"limits\": {\"processes\": 1, \"processes\": 2}}", RS_ERR_CONFIG,
+	    "processes");
+}
+
+static void
+test_policy_huge_and_missing(void **state)
+{
+	struct fx *f = *state;
+	struct exec_policy *p = NULL;
+	char path[160];
+	char *big;
+	size_t n = 2 * 1024 * 1024;
+
+	snprintf(path, sizeof(path), "%s/huge.json", f->dir);
+	assert_non_null(big = malloc(n + 3));
+	memset(big, ' ', n);
+	memcpy(big + n, "{}", 3);
+	write_text(path, big, 0644);
+	free(big);
+	assert_int_equal(exec_policy_load(path, &p), RS_ERR_TOO_LARGE);
+	assert_null(p);
+	assert_non_null(strstr(rs_err_detail(), "huge.json"));
+
+	snprintf(path, sizeof(path), "%s/nope.json", f->dir);
+	assert_int_equal(exec_policy_load(path, &p), RS_ERR_NOT_FOUND);
+	assert_non_null(strstr(rs_err_detail(), "nope.json"));
+}
+
+/* ---- runs ---- */
+
+static void
+test_run_copies_input_to_output(void **state)
+{
+	struct fx *f = *state;
+	struct attest_run *run = NULL;
+	struct exec_input in = { NULL, "x" };
+	uint8_t pd[RS_SHA256_LEN];
+	char src[160], copy[160], *text;
+	size_t i;
+	int seccomp = 0;
+
+	snprintf(src, sizeof(src), "%s/input.txt", f->dir);
+	write_text(src, "hello, sandbox\n", 0600);
+	in.path = src;
+	assert_int_equal(run_sh(f, NULL, "cat /work/in/x > /work/out/y", &in, 1, f->out,
+	    &run), 0);
+	assert_int_equal(run->exit_code, 0);
+	assert_int_equal(exec_exit_status(run), 0);
+	assert_int_equal(run->n_inputs, 1);
+	assert_string_equal(run->inputs[0].name, "x");
+	assert_int_equal(run->inputs[0].size, 15);
+	assert_int_equal(run->inputs[0].mode, 0600);
+	assert_int_equal(run->n_outputs, 1);
+	assert_string_equal(run->outputs[0].name, "y");
+	assert_int_equal(run->outputs[0].size, 15);
+	assert_memory_equal(run->outputs[0].sha256, run->inputs[0].sha256, RS_SHA256_LEN);
+
+	/* The copy in out_dir is the hashed bytes. */
+	snprintf(copy, sizeof(copy), "%s/y", f->out);
+	text = need_file(copy);
+	assert_string_equal(text, "hello, sandbox\n");
+	free(text);
+
+	/* Facts of the run. */
+	assert_int_equal(run->argc, 3);
+	assert_string_equal(run->argv[0], "sh");
+	assert_string_equal(run->cwd, "/work");
+	assert_string_equal(run->policy_name, "default");
+	assert_int_equal(rs_sha256(run->policy_json, strlen(run->policy_json), pd), 0);
+	assert_memory_equal(pd, run->policy_sha256, RS_SHA256_LEN);
+	assert_string_equal(run->network, "none");
+	assert_string_equal(run->rootfs, "host");
+	assert_non_null(run->kernel_release);
+	assert_true(run->end_unix_ns >= run->start_unix_ns && run->start_unix_ns > 0);
+	for (i = 0; i < run->n_isolation; i++)
+		seccomp |= strcmp(run->isolation[i], "seccomp") == 0;
+	assert_true(seccomp);
+	assert_int_equal(run->n_events, 0);
+
+	/* The scratch subdirectories are gone. */
+	snprintf(copy, sizeof(copy), "%s/in", f->scratch);
+	assert_int_equal(access(copy, F_OK), -1);
+	snprintf(copy, sizeof(copy), "%s/out", f->scratch);
+	assert_int_equal(access(copy, F_OK), -1);
+	attest_run_free(run);
+}
+
+static void
+test_exit_code(void **state)
+{
+	struct attest_run *run = NULL;
+
+	assert_int_equal(run_sh(*state, NULL, "exit 7", NULL, 0, NULL, &run), 0);
+	assert_int_equal(run->exit_code, 7);
+	assert_int_equal(run->signal, 0);
+	assert_int_equal(exec_exit_status(run), 7);
+	attest_run_free(run);
+}
+
+static void
+test_killed_by_signal(void **state)
+{
+	struct attest_run *run = NULL;
+
+	assert_int_equal(run_sh(*state, NULL, "kill -9 $$", NULL, 0, NULL, &run), 0);
+	assert_int_equal(run->signal, 9);
+	assert_int_equal(run->timed_out, 0);
+	assert_int_equal(exec_exit_status(run), 137);
+	attest_run_free(run);
+	assert_int_equal(run_sh(*state, NULL, "kill -TERM $$", NULL, 0, NULL, &run), 0);
+	assert_int_equal(exec_exit_status(run), 143);
+	attest_run_free(run);
+}
+
+static void
+test_timeout(void **state)
+{
+	struct fx *f = *state;
+	struct exec_policy *p = NULL;
+	struct attest_run *run = NULL;
+	const struct attest_event *ev;
+	double t0;
+
+	assert_int_equal(policy_from(f, "{\"limits\": {\"wall_time_ms\": 300}}", &p), 0);
+	t0 = now_s();
+	assert_int_equal(run_sh(f, p, "sleep 10", NULL, 0, NULL, &run), 0);
+	assert_true(now_s() - t0 < 5.0);
+	assert_int_equal(run->timed_out, 1);
+	assert_int_equal(exec_exit_status(run), 124);
+	ev = need_event(run, "timeout");
+	assert_string_equal(ev->detail, "wall_time_ms=300");
+	attest_run_free(run);
+	exec_policy_free(p);
+}
+
+static void
+test_not_found(void **state)
+{
+	struct attest_run *run = NULL;
+	const struct attest_event *ev;
+	char *argv[] = { (char *)"no-such-program-anywhere", NULL };
+
+	assert_int_equal(run_argv(*state, argv, 1, NULL, 0, &run), 0);
+	assert_int_equal(run->exit_code, 127);
+	assert_int_equal(exec_exit_status(run), 127);
+	ev = need_event(run, "exec_failed");
+	assert_string_equal(ev->detail, "no-such-program-anywhere: No such file or directory");
+	attest_run_free(run);
+
+	argv[0] = (char *)"/no/such/program";
+	assert_int_equal(run_argv(*state, argv, 1, NULL, 0, &run), 0);
+	assert_int_equal(exec_exit_status(run), 127);
+	attest_run_free(run);
+}
+
+static void
+test_not_executable(void **state)
+{
+	struct fx *f = *state;
+	struct attest_run *run = NULL;
+	struct exec_input in = { NULL, "x" };
+	char src[160];
+	char *argv[] = { (char *)"/work/in/x", NULL };
+
+	snprintf(src, sizeof(src), "%s/script.sh", f->dir);
+	write_text(src, "#!/bin/sh\necho hi\n", 0644);
+	in.path = src;
+	assert_int_equal(run_argv(f, argv, 1, &in, 1, &run), 0);
+	assert_int_equal(run->exit_code, 126);
+	assert_int_equal(exec_exit_status(run), 126);
+	assert_non_null(find_event(run, "exec_failed"));
+	attest_run_free(run);
+
+	/* With the x bit the same staged script runs. */
+	write_text(src, "#!/bin/sh\necho hi\n", 0755);
+	assert_int_equal(run_argv(f, argv, 1, &in, 1, &run), 0);
+	assert_int_equal(exec_exit_status(run), 0);
+	assert_stream(&run->out, "hi\n");
+	attest_run_free(run);
+}
+
+static void
+test_no_network(void **state)
+{
+	struct fx *f = *state;
+	struct attest_run *run = NULL;
+	char path[160], *text, *line;
+	int ifaces = 0;
+
+	assert_int_equal(run_sh(f, NULL, "cat /proc/net/dev > /work/out/dev", NULL, 0, f->out,
+	    &run), 0);
+	assert_int_equal(run->exit_code, 0);
+	snprintf(path, sizeof(path), "%s/dev", f->out);
+	text = need_file(path);
+	/* Two header lines, then one line per interface: only lo. */
+	for (line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		if (strchr(line, ':') != NULL && strchr(line, '|') == NULL) {
+			ifaces++;
+			assert_non_null(strstr(line, "lo:"));
+		}
+	}
+	assert_int_equal(ifaces, 1);
+	free(text);
+	attest_run_free(run);
+}
+
+static void
+test_env_does_not_leak(void **state)
+{
+	struct fx *f = *state;
+	struct exec_policy *p = NULL;
+	struct attest_run *run = NULL;
+	const struct attest_env *e;
+	char path[160], *text;
+
+	setenv("RUNSEAL_CANARY", "secret-canary-value", 1);
+	setenv("RUNSEAL_ALLOWED", "let-me-in", 1);
+	assert_int_equal(policy_from(f, "{\"env\": {\"allow\": [\"RUNSEAL_ALLOWED\", "
+	    "\"RUNSEAL_ABSENT\"], \"set\": {\"FIXED\": \"v\"}}}", &p), 0);
+	assert_int_equal(run_sh(f, p, "env > /work/out/env", NULL, 0, f->out, &run), 0);
+	assert_int_equal(run->exit_code, 0);
+	snprintf(path, sizeof(path), "%s/env", f->out);
+	text = need_file(path);
+	assert_null(strstr(text, "RUNSEAL_CANARY"));
+	assert_null(strstr(text, "secret-canary-value"));
+	assert_non_null(strstr(text, "RUNSEAL_ALLOWED=let-me-in\n"));
+	assert_null(strstr(text, "RUNSEAL_ABSENT"));
+	assert_non_null(strstr(text, "FIXED=v\n"));
+	assert_non_null(strstr(text, "PATH=/usr/local/bin:/usr/bin:/bin\n"));
+	assert_non_null(strstr(text, "HOME=/work\n"));
+	free(text);
+
+	/* Recorded: PATH in clear (public by default), the allowed one by digest only. */
+	e = need_env(run, "PATH");
+	assert_string_equal(e->value, "/usr/local/bin:/usr/bin:/bin");
+	e = need_env(run, "RUNSEAL_ALLOWED");
+	assert_null(e->value);
+	assert_null(find_env(run, "RUNSEAL_CANARY"));
+	unsetenv("RUNSEAL_CANARY");
+	unsetenv("RUNSEAL_ALLOWED");
+	attest_run_free(run);
+	exec_policy_free(p);
+}
+
+static void
+test_symlink_not_collected(void **state)
+{
+	struct fx *f = *state;
+	struct attest_run *run = NULL;
+	const struct attest_event *ev;
+	char path[160];
+	struct stat st;
+
+	assert_int_equal(run_sh(f, NULL, "ln -s /etc/passwd /work/out/link; "
+	    "mkfifo /work/out/fifo; mkdir /work/out/d; echo hi > /work/out/d/ok; "
+	    "ln /work/out/d/ok /work/out/hard", NULL, 0, f->out, &run), 0);
+	assert_int_equal(run->exit_code, 0);
+	assert_int_equal(run->n_outputs, 2);
+	assert_string_equal(run->outputs[0].name, "d/ok");
+	assert_string_equal(run->outputs[1].name, "hard");
+	ev = need_event(run, "special_file");
+	assert_non_null(find_event(run, "hardlink"));
+	assert_true(strstr(ev->detail, "link (symlink)") != NULL ||
+	    strstr(ev->detail, "fifo (fifo)") != NULL);
+	assert_true(run->n_events >= 3);
+	snprintf(path, sizeof(path), "%s/link", f->out);
+	assert_int_equal(lstat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/d/ok", f->out);
+	assert_int_equal(lstat(path, &st), 0);
+	attest_run_free(run);
+}
+
+static void
+test_survivor_does_not_hold_run(void **state)
+{
+	struct attest_run *run = NULL;
+	double t0 = now_s();
+
+	assert_int_equal(run_sh(*state, NULL, "(setsid sh -c \"sleep 30\" &) ; exit 0", NULL,
+	    0, NULL, &run), 0);
+	assert_true(now_s() - t0 < 5.0);
+	assert_int_equal(run->timed_out, 0);
+	assert_int_equal(exec_exit_status(run), 0);
+	attest_run_free(run);
+}
+
+static void
+test_stdout_captured_and_capped(void **state)
+{
+	struct fx *f = *state;
+	struct exec_policy *p = NULL;
+	struct attest_run *run = NULL;
+	uint8_t want[RS_SHA256_LEN];
+	const struct attest_event *ev;
+
+	assert_int_equal(run_sh(f, NULL, "printf hello; printf oops >&2; echo $$", NULL, 0,
+	    NULL, &run), 0);
+	assert_stream(&run->out, "hello2\n");   /* the program is pid 2, after init */
+	assert_stream(&run->err, "oops");
+	assert_int_equal(run->out.truncated, 0);
+	attest_run_free(run);
+
+	assert_int_equal(policy_from(f, "{\"limits\": {\"stdout_bytes\": 3}}", &p), 0);
+	assert_int_equal(run_sh(f, p, "printf hello", NULL, 0, NULL, &run), 0);
+	assert_int_equal(run->out.size, 5);
+	assert_int_equal(run->out.truncated, 1);
+	assert_int_equal(rs_sha256("hel", 3, want), 0);
+	assert_memory_equal(run->out.sha256, want, RS_SHA256_LEN);
+	ev = need_event(run, "output_cap");
+	assert_string_equal(ev->detail, "stdout_bytes=3");
+	attest_run_free(run);
+	exec_policy_free(p);
+}
+
+/* What the record says was applied is what /proc shows inside. */
+static void
+test_privileges_dropped(void **state)
+{
+	struct fx *f = *state;
+	struct attest_run *run = NULL;
+	char path[160], *text;
+
+	assert_int_equal(run_sh(f, NULL, "cat /proc/self/status > /work/out/status; "
+	    "cat /proc/sys/kernel/hostname > /work/out/host", NULL, 0, f->out, &run), 0);
+	assert_int_equal(run->exit_code, 0);
+	snprintf(path, sizeof(path), "%s/status", f->out);
+	text = need_file(path);
+	assert_non_null(strstr(text, "CapEff:\t0000000000000000"));
+	assert_non_null(strstr(text, "CapPrm:\t0000000000000000"));
+	assert_non_null(strstr(text, "CapBnd:\t0000000000000000"));
+	assert_non_null(strstr(text, "NoNewPrivs:\t1"));
+	assert_non_null(strstr(text, "Seccomp:\t2"));
+	free(text);
+	snprintf(path, sizeof(path), "%s/host", f->out);
+	text = need_file(path);
+	assert_string_equal(text, "runseal\n");
+	free(text);
+	attest_run_free(run);
+}
+
+static void
+test_filesystem_read_only(void **state)
+{
+	struct attest_run *run = NULL;
+
+	/* Exit 0 only if every write outside /work/out and /tmp fails. */
+	assert_int_equal(run_sh(*state, NULL,
+	    "for p in /z /usr/z /etc/z /work/z /work/in/z /dev/z; do "
+	    "  touch $p 2>/dev/null && exit 1; done; "
+	    "echo x > /etc/passwd 2>/dev/null && exit 2; "
+	    "echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null && exit 3; "
+	    "touch /tmp/z /work/out/z || exit 4; "
+	    "test -e /home && exit 5; test -e /root && exit 6; exit 0",
+	    NULL, 0, NULL, &run), 0);
+	assert_int_equal(run->exit_code, 0);
+	attest_run_free(run);
+}
+
+static void
+test_process_limit(void **state)
+{
+	struct fx *f = *state;
+	struct exec_policy *p = NULL;
+	struct attest_run *run = NULL;
+	size_t i;
+	int found = 0;
+
+	assert_int_equal(policy_from(f, "{\"limits\": {\"processes\": 3}}", &p), 0);
+	/* Each background job forks; the fourth process of the program's must fail. */
+	assert_int_equal(run_sh(f, p, "for i in 1 2 3 4 5 6; do sleep 1 & done; wait; "
+	    "exit 0", NULL, 0, NULL, &run), 0);
+	assert_int_not_equal(exec_exit_status(run), 0);
+	for (i = 0; i < run->n_limits; i++) {
+		if (strcmp(run->limits[i].name, "processes") == 0) {
+			assert_int_equal(run->limits[i].value, 3);
+			assert_string_equal(run->limits[i].mechanism, "rlimit");
+			assert_int_equal(run->limits[i].enforced, 1);
+			found = 1;
+		}
+	}
+	assert_true(found);
+	attest_run_free(run);
+
+	/* Within the limit the same script succeeds. */
+	assert_int_equal(run_sh(f, p, "sleep 0 & wait; exit 0", NULL, 0, NULL, &run), 0);
+	assert_int_equal(exec_exit_status(run), 0);
+	attest_run_free(run);
+	exec_policy_free(p);
+}
+
+/* The program can neither signal, inspect nor ptrace init, nor make namespaces. */
+static void
+test_init_out_of_reach(void **state)
+{
+	struct fx *f = *state;
+	struct attest_run *run = NULL;
+	char path[160], *text;
+
+	setenv("RUNSEAL_CANARY", "secret-canary-value", 1);
+	assert_int_equal(run_sh(f, NULL,
+	    "cat /proc/1/environ > /work/out/environ 2>/dev/null && exit 1; "
+	    "ls /proc/1/fd > /dev/null 2>&1 && exit 2; "
+	    "tr -d '\\000' < /proc/1/cmdline > /work/out/cmdline; "
+	    "kill -9 1 2>/dev/null; kill -STOP 1 2>/dev/null; "
+	    "unshare -U true 2>/dev/null && exit 3; "
+	    "unshare -m true 2>/dev/null && exit 4; "
+	    "exit 0", NULL, 0, f->out, &run), 0);
+	unsetenv("RUNSEAL_CANARY");
+	/* init survived its signals: it reported the program's own exit status. */
+	assert_int_equal(run->signal, 0);
+	assert_int_equal(run->exit_code, 0);
+	snprintf(path, sizeof(path), "%s/cmdline", f->out);
+	text = need_file(path);
+	assert_string_equal(text, "");      /* the executor's command line was wiped */
+	free(text);
+	attest_run_free(run);
+}
+
+static void
+test_output_bytes_cap(void **state)
+{
+	struct fx *f = *state;
+	struct exec_policy *p = NULL;
+	struct attest_run *run = NULL;
+	const struct attest_event *ev;
+
+	assert_int_equal(policy_from(f, "{\"limits\": {\"output_bytes\": 10}}", &p), 0);
+	assert_int_equal(run_sh(f, p, "printf 12345 > /work/out/a; "
+	    "printf 12345678901234567890 > /work/out/b", NULL, 0, f->out, &run), 0);
+	assert_int_equal(run->n_outputs, 1);
+	assert_string_equal(run->outputs[0].name, "a");
+	ev = need_event(run, "output_cap");
+	assert_string_equal(ev->detail, "output_bytes=10");
+	attest_run_free(run);
+	exec_policy_free(p);
+}
+
+/*
+ * As a caller that is not root (when the test runs as root: in a child that
+ * drops to uid 1000), the sandbox maps to the caller's own ids, setgroups
+ * is denied, and runs still work and are contained.
+ */
+static void
+test_unprivileged_caller(void **state)
+{
+	struct fx *f = *state;
+	pid_t pid;
+	int ws = 0;
+
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(chown(f->dir, 1000, 1000), 0);
+	assert_int_equal(chown(f->scratch, 1000, 1000), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct attest_run *run = NULL;
+		int code;
+
+		if (setgroups(0, NULL) != 0 || setresgid(1000, 1000, 1000) != 0 ||
+		    setresuid(1000, 1000, 1000) != 0)
+			_exit(90);
+		if (run_sh(f, NULL, "grep -q '^CapEff:.0000000000000000' /proc/self/status "
+		    "|| exit 1; awk '{ exit !($2 == 1000) }' /proc/self/uid_map || exit 2; "
+		    "echo hi > /work/out/x; exit 7", NULL, 0, f->out, &run) != 0) {
+			fprintf(stderr, "unprivileged run: %s\n", rs_err_detail());
+			_exit(91);
+		}
+		code = exec_exit_status(run) == 7 && run->n_outputs == 1 ? 0 : 92;
+		attest_run_free(run);
+		_exit(code);
+	}
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws));
+	assert_int_equal(WEXITSTATUS(ws), 0);
+}
+
+static void
+test_bad_requests(void **state)
+{
+	struct fx *f = *state;
+	struct attest_run *run = (struct attest_run *)(uintptr_t)1;
+	struct exec_input in = { NULL, "x" };
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/missing.txt", f->dir);
+	in.path = path;
+	assert_int_equal(run_sh(f, NULL, "true", &in, 1, NULL, &run), RS_ERR_NOT_FOUND);
+	assert_null(run);
+	assert_non_null(strstr(rs_err_detail(), "missing.txt"));
+
+	snprintf(path, sizeof(path), "%s/present.txt", f->dir);
+	write_text(path, "x", 0644);
+	in.name = "../x";
+	assert_int_equal(run_sh(f, NULL, "true", &in, 1, NULL, &run), RS_ERR_USAGE);
+	in.name = "..";
+	assert_int_equal(run_sh(f, NULL, "true", &in, 1, NULL, &run), RS_ERR_USAGE);
+
+	/* A non-empty out_dir is refused before anything runs. */
+	assert_int_equal(mkdir(f->out, 0755), 0);
+	snprintf(path, sizeof(path), "%s/old", f->out);
+	write_text(path, "old", 0644);
+	assert_int_equal(run_sh(f, NULL, "echo new > /work/out/old", NULL, 0, f->out, &run),
+	    RS_ERR_EXISTS);
+	assert_null(run);
+	assert_non_null(strstr(rs_err_detail(), "not empty"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_policy_default),
+		cmocka_unit_test_setup_teardown(test_policy_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_unknown_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_out_of_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_wrong_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_duplicate_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_huge_and_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_copies_input_to_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_code, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_by_signal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_executable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_network, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_env_does_not_leak, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_not_collected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_survivor_does_not_hold_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stdout_captured_and_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_privileges_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filesystem_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_process_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_out_of_reach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_output_bytes_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unprivileged_caller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
