@@ -300,7 +300,8 @@ cmd_run(int argc, char **argv, const struct cli_global *g)
 	req.out_dir = out_dir;
 	req.scratch_dir = scratch;
 	req.policy = policy;
-	req.passthrough = !json;
+	req.stdout_fd = json ? -1 : STDOUT_FILENO;
+	req.stderr_fd = json ? -1 : STDERR_FILENO;
 	req.host_env = environ;
 	if ((r = exec_run(&req, &run)) != 0) {
 		rs_error_code(r, "run");

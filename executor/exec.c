@@ -406,7 +406,8 @@ exec_run(const struct exec_request *req, struct attest_run **out)
 	spec.wall_time_ms = p->limits[EXEC_LIMIT_WALL_TIME_MS];
 	spec.stdout_cap = p->limits[EXEC_LIMIT_STDOUT_BYTES];
 	spec.stderr_cap = p->limits[EXEC_LIMIT_STDERR_BYTES];
-	spec.passthrough = req->passthrough;
+	spec.stdout_fd = req->stdout_fd;
+	spec.stderr_fd = req->stderr_fd;
 	run->start_unix_ns = now_unix_ns();
 	r = exec_sandbox_run(&spec, &sr);
 	run->end_unix_ns = now_unix_ns();

@@ -50,7 +50,8 @@ struct exec_request {
 	const char *out_dir;        /* host directory receiving output copies, or NULL */
 	const char *scratch_dir;    /* private host directory for staging; must exist */
 	const struct exec_policy *policy;
-	int passthrough;            /* copy the program's stdout/stderr to ours */
+	int stdout_fd;              /* receives a copy of the program's stdout (up to */
+	int stderr_fd;              /* the policy's caps) and stderr; -1 for none */
 	char *const *host_env;      /* the caller's environment, filtered by policy */
 };
 

@@ -830,11 +830,11 @@ exec_sandbox_run(const struct exec_sandbox_spec *spec, struct exec_sandbox_resul
 		r = rs_fail(RS_ERR_SANDBOX, "sandbox: pipes: %s", strerror(errno));
 		goto out;
 	}
-	r = exec_stream_init(&out, pout[0], spec->passthrough ? 1 : -1, spec->stdout_cap);
+	r = exec_stream_init(&out, pout[0], spec->stdout_fd, spec->stdout_cap);
 	pout[0] = -1;
 	if (r != 0)
 		goto out;
-	r = exec_stream_init(&err, perr[0], spec->passthrough ? 2 : -1, spec->stderr_cap);
+	r = exec_stream_init(&err, perr[0], spec->stderr_fd, spec->stderr_cap);
 	perr[0] = -1;
 	if (r != 0)
 		goto out;

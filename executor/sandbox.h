@@ -60,7 +60,8 @@ struct exec_sandbox_spec {
 	uint64_t wall_time_ms;      /* > 0 */
 	uint64_t stdout_cap;        /* bytes hashed and passed through, then counted only */
 	uint64_t stderr_cap;
-	int passthrough;            /* copy the program's stdout/stderr to ours */
+	int stdout_fd;              /* copy of the program's stdout goes here, or -1 */
+	int stderr_fd;              /* copy of its stderr, or -1 */
 };
 
 struct exec_stream_result {

@@ -185,7 +185,8 @@ run_sh(struct fx *f, const struct exec_policy *policy, const char *script,
 	req.out_dir = out_dir;
 	req.scratch_dir = f->scratch;
 	req.policy = policy;
-	req.passthrough = 0;
+	req.stdout_fd = -1;
+	req.stderr_fd = -1;
 	req.host_env = environ;
 	r = exec_run(&req, run);
 	exec_policy_free(def);
