@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "attest/verify.h"
+#include "ledger/checkpoint.h"
+#include "ledger/merkle.h"
 
 struct verify_report {
 	int ok;                     /* 1: every check passed */
@@ -20,6 +22,34 @@ struct verify_report {
 	char reason[512];           /* first failure, in words; "" when ok */
 	uint8_t head_chain_hash[RS_SHA256_LEN];   /* recomputed chain hash after the last
 	                                           * entry that passed; zeros if none */
+	/* The Merkle tree and its checkpoints. */
+	uint8_t root[MERKLE_HASH_LEN];  /* recomputed root of the entries that passed */
+	uint64_t nodes;                 /* stored Merkle nodes checked */
+	uint64_t checkpoints;           /* stored checkpoints checked */
+	int checkpoint_signatures;      /* 1: their signatures were checked (trusted key given) */
+	int has_latest;                 /* a latest checkpoint exists and was checked */
+	uint64_t latest_size;
+	int old_checked;                /* the auditor's earlier checkpoint was checked */
+	uint64_t old_size;
+	size_t consistency_hashes;      /* proof length from old_size to the latest size */
+};
+
+/* What verify_ledger() checks beyond the entries. */
+struct verify_ledger_opts {
+	/*
+	 * Trusted checkpoint keys; NULL or empty: checkpoints are still checked
+	 * against the entries but their signatures are not (the report says so).
+	 */
+	const struct checkpoint_trust *cp_trust;
+	/*
+	 * A checkpoint the auditor saw earlier (signed note bytes), or NULL.
+	 * Requires cp_trust. The ledger must contain its tree as a prefix:
+	 * same origin, at least as many entries, the same root at its size
+	 * (rollback and fork detection), checked again by a consistency proof
+	 * from the stored tree to the latest checkpoint.
+	 */
+	const uint8_t *old_checkpoint;
+	size_t old_len;
 };
 
 /*
@@ -34,5 +64,54 @@ struct verify_report {
  */
 int verify_ledger_file(const char *path, const struct attest_trust *trust,
     struct verify_report *rep);
+
+/*
+ * verify_ledger_file() plus, after each entry N: its RFC 9162 leaf and the
+ * Merkle nodes it completes are recomputed and compared with the stored
+ * ones; every stored checkpoint for size N + 1 parses, is for this
+ * ledger's origin, commits to the recomputed root, and (with cp_trust) is
+ * signed by a trusted key. At the end: no stored node or checkpoint lies
+ * beyond the entries (a truncated tail), the latest checkpoint covers
+ * every entry, and opts->old_checkpoint (if any) is a prefix.
+ * Same return convention as verify_ledger_file(); RS_ERR_USAGE for an old
+ * checkpoint without cp_trust, RS_ERR_FORMAT / RS_ERR_VERIFY when the old
+ * checkpoint itself is malformed or not signed by a trusted key.
+ */
+int verify_ledger(const char *path, const struct attest_trust *trust,
+    const struct verify_ledger_opts *opts, struct verify_report *rep);
+
+/* What runseal-verify bundle found. */
+struct verify_bundle_report {
+	int ok;
+	char reason[512];               /* first failure; "" when ok */
+	uint64_t index;                 /* valid when ok */
+	uint64_t tree_size;
+	char origin[CHECKPOINT_NAME_MAX + 1];
+	uint8_t root[MERKLE_HASH_LEN];
+	uint8_t record_digest[RS_SHA256_LEN];
+	int signer_kind;                /* enum attest_signer_kind */
+	const char *root_of_trust;      /* static text from attest_envelope_verify */
+	size_t proof_hashes;
+};
+
+/*
+ * Verify one bundle (docs/bundle.md) offline: it parses within bounds; its
+ * checkpoint is signed by a trusted checkpoint key; the entry is included
+ * at its index in that checkpoint's tree (RFC 9162 inclusion proof); the
+ * stored chain hash follows from the entry; the envelope's signature
+ * verifies against trust; identity material, if present, is the signer's.
+ * Returns 0 when the bundle could be examined (rep->ok is the verdict);
+ * RS_ERR_USAGE when cp_trust is NULL or empty.
+ */
+int verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
+    const struct checkpoint_trust *cp_trust, struct verify_bundle_report *rep);
+
+/*
+ * Load a trust file once for both kinds of key: PEM "PUBLIC KEY" blocks
+ * (record signers, attest/verify.h) and "runseal-checkpoint-key: " lines
+ * (checkpoint keys, ledger/checkpoint.h). *cp may be an empty set.
+ */
+int verify_trust_load(const char *path, struct attest_trust **trust,
+    struct checkpoint_trust **cp);
 
 #endif

@@ -16,9 +16,21 @@
  *   4. entry.prev_chain_hash == chain hash recomputed through entry N-1
  *   5. stored chain hash == SHA-256(chain ctx || that || entry digest)
  *   6. the envelope verifies against the trust anchor
+ *   7. its RFC 9162 leaf, and every perfect Merkle node it completes,
+ *      recomputed and compared with the stored node (merkle table)
+ *   8. every stored checkpoint for size N + 1: parses, speaks for this
+ *      ledger's origin and size, commits to the recomputed root, and is
+ *      signed by a trusted checkpoint key (when one is given)
+ *   9. the auditor's old checkpoint, at its size: the same root
  *
- * Not checked here: entries removed from the end (the result is a shorter
- * ledger that verifies; compare head_chain_hash with one seen earlier).
+ * Then, once: no checkpoint or Merkle node beyond the entries (a cut tail
+ * leaves them behind), the latest checkpoint covers every entry, the old
+ * checkpoint is not beyond the ledger (rollback), and a consistency proof
+ * built from the stored nodes links it to the latest checkpoint.
+ *
+ * Not detectable here without an old checkpoint: a tail cut together with
+ * its checkpoints and nodes (a consistent shorter ledger). That is what
+ * --checkpoint OLD is for.
  */
 #include "verifier/verify.h"
 
@@ -28,8 +40,12 @@
 #include <string.h>
 
 #include "attest/signer.h"
+#include "common/encode.h"
 #include "common/err.h"
+#include "common/file.h"
+#include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
+#include "ledger/merkle.h"
 #include "proto/codec.h"
 
 static void
@@ -55,6 +71,23 @@ static int
 is_evidence_error(int err)
 {
 	return err == RS_ERR_FORMAT || err == RS_ERR_TOO_LARGE || err == RS_ERR_VERIFY;
+}
+
+/* Record a failure that is not one entry's (a checkpoint, the tail). */
+static void
+report_global(struct verify_report *rep, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+report_global(struct verify_report *rep, const char *fmt, ...)
+{
+	va_list ap;
+
+	rep->ok = 0;
+	rep->has_failed_index = 0;
+	va_start(ap, fmt);
+	vsnprintf(rep->reason, sizeof(rep->reason), fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -152,27 +185,292 @@ out:
 	return r;
 }
 
-int
-verify_ledger_file(const char *path, const struct attest_trust *trust,
-    struct verify_report *rep)
-{
-	struct ledger *l = NULL;
-	struct ledger_iter *it = NULL;
-	struct ledger_row *row = NULL;
-	uint8_t chain[RS_SHA256_LEN];
-	uint64_t expected = 0;
-	int failed = 0, r = RS_ERR_INTERNAL;
+/* The state of one walk. */
+struct walk {
+	struct ledger *l;
+	const struct verify_ledger_opts *opts;
+	struct verify_report *rep;
+	struct merkle_range cr;         /* the tree of the entries that passed */
+	uint64_t entry;                 /* the entry whose nodes are being checked */
+	int failed;
+	/* The next stored checkpoint, read ahead. */
+	struct ledger_cp_iter *cps;
+	int have_cp;
+	uint64_t cp_size;
+	uint8_t *cp_note;
+	size_t cp_len;
+	/* The auditor's old checkpoint, parsed and verified. */
+	struct checkpoint *old;
+};
 
-	memset(rep, 0, sizeof(*rep));
-	memset(chain, 0, sizeof(chain));        /* genesis: entry 0's previous hash */
-	if (path == NULL || trust == NULL) {
-		r = rs_fail(RS_ERR_USAGE, "verify_ledger_file: no ledger path or trust");
+/* merkle_node_fn: the node the walk computed must be the one stored. */
+static int
+check_node(void *arg, unsigned level, uint64_t index, const uint8_t hash[MERKLE_HASH_LEN])
+{
+	struct walk *w = arg;
+	uint8_t stored[MERKLE_HASH_LEN];
+	uint64_t first = index << level, last = ((index + 1) << level) - 1;
+	int r;
+
+	if (w->failed)
+		return 0;
+	if ((r = ledger_node_get(w->l, level, index, stored)) != 0) {
+		if (!is_evidence_error(r) && r != RS_ERR_NOT_FOUND)
+			return r;
+		report_failure(w->rep, w->entry, "entry %" PRIu64 ": Merkle node (level %u, "
+		    "index %" PRIu64 ") over entries %" PRIu64 "-%" PRIu64 " %s", w->entry, level,
+		    index, first, last, r == RS_ERR_NOT_FOUND ? "is missing" :
+		    "is not a 32-byte hash");
+		w->failed = 1;
+		return 0;
+	}
+	w->rep->nodes++;
+	if (!rs_ct_equal(stored, hash, MERKLE_HASH_LEN)) {
+		if (level == 0)
+			report_failure(w->rep, w->entry, "entry %" PRIu64 ": stored Merkle leaf "
+			    "hash does not match the entry bytes", w->entry);
+		else
+			report_failure(w->rep, w->entry, "entry %" PRIu64 ": stored Merkle node "
+			    "(level %u, index %" PRIu64 ") does not match entries %" PRIu64 "-%"
+			    PRIu64, w->entry, level, index, first, last);
+		w->failed = 1;
+	}
+	return 0;
+}
+
+/* Read the next stored checkpoint into w (have_cp = 0 at the end). */
+static int
+next_cp(struct walk *w)
+{
+	int r;
+
+	free(w->cp_note);
+	w->cp_note = NULL;
+	w->have_cp = 0;
+	if ((r = ledger_cp_iter_next(w->cps, &w->cp_size, &w->cp_note, &w->cp_len)) != 0) {
+		if (!is_evidence_error(r))
+			return r;
+		report_global(w->rep, "checkpoints: a stored checkpoint cannot be read: %s",
+		    rs_err_detail());
+		w->failed = 1;
+		return 0;
+	}
+	w->have_cp = w->cp_note != NULL;
+	return 0;
+}
+
+/* Check the stored checkpoint w->cp_* against the tree w->cr (same size). */
+static int
+check_cp(struct walk *w)
+{
+	const struct checkpoint_trust *t = w->opts->cp_trust;
+	struct checkpoint *c = NULL;
+	uint8_t root[MERKLE_HASH_LEN];
+	char want[2 * MERKLE_HASH_LEN + 1], got[2 * MERKLE_HASH_LEN + 1];
+	int r;
+
+	r = checkpoint_trust_count(t) > 0 ? checkpoint_open(w->cp_note, w->cp_len, t, &c) :
+	    checkpoint_parse_unverified(w->cp_note, w->cp_len, &c);
+	if (r != 0) {
+		if (!is_evidence_error(r))
+			goto out;
+		report_global(w->rep, "checkpoint for size %" PRIu64 ": %s", w->cp_size,
+		    rs_err_detail());
+		w->failed = 1;
+		r = 0;
 		goto out;
 	}
-	if ((r = ledger_open(path, 0, &l)) != 0 ||
-	    (r = ledger_iter_new(l, 0, &it)) != 0)
+	if (strcmp(c->origin, ledger_origin(w->l)) != 0) {
+		report_global(w->rep, "checkpoint for size %" PRIu64 ": it is for origin %s, "
+		    "this ledger is %s: taken from another ledger", w->cp_size, c->origin,
+		    ledger_origin(w->l));
+		w->failed = 1;
+		r = 0;
 		goto out;
-	for (;;) {
+	}
+	if (c->size != w->cp_size) {
+		report_global(w->rep, "checkpoint stored for size %" PRIu64 " claims size %"
+		    PRIu64 ": the checkpoint lies about its size", w->cp_size, c->size);
+		w->failed = 1;
+		r = 0;
+		goto out;
+	}
+	if ((r = merkle_range_root(&w->cr, root)) != 0)
+		goto out;
+	if (!rs_ct_equal(root, c->root, MERKLE_HASH_LEN)) {
+		rs_hex_encode(root, 8, want);
+		rs_hex_encode(c->root, 8, got);
+		report_global(w->rep, "checkpoint for size %" PRIu64 ": its root %s... is not "
+		    "the root of entries 0-%" PRIu64 " (%s...): the checkpoint lies about the "
+		    "root, or entries before it were changed", w->cp_size, got,
+		    w->cp_size - 1, want);
+		w->failed = 1;
+		r = 0;
+		goto out;
+	}
+	w->rep->checkpoints++;
+	w->rep->has_latest = 1;
+	w->rep->latest_size = w->cp_size;
+	r = 0;
+out:
+	checkpoint_free(c);
+	return r;
+}
+
+/* Everything that is checked when the tree reaches w->cr.size. */
+static int
+at_size(struct walk *w)
+{
+	uint8_t root[MERKLE_HASH_LEN];
+	char want[2 * MERKLE_HASH_LEN + 1], got[2 * MERKLE_HASH_LEN + 1];
+	int r;
+
+	while (!w->failed && w->have_cp && w->cp_size <= w->cr.size) {
+		if (w->cp_size == w->cr.size && (r = check_cp(w)) != 0)
+			return r;
+		/* Sizes come in order; a smaller one was met already (impossible for rows). */
+		if (!w->failed && (r = next_cp(w)) != 0)
+			return r;
+	}
+	if (!w->failed && w->old != NULL && w->old->size == w->cr.size) {
+		if ((r = merkle_range_root(&w->cr, root)) != 0)
+			return r;
+		if (!rs_ct_equal(root, w->old->root, MERKLE_HASH_LEN)) {
+			rs_hex_encode(root, 8, want);
+			rs_hex_encode(w->old->root, 8, got);
+			report_global(w->rep, "your checkpoint for size %" PRIu64 " has root %s... "
+			    "but the ledger's first %" PRIu64 " entries give %s...: the ledger forked "
+			    "or was rewritten after you saw it", w->old->size, got, w->old->size,
+			    want);
+			w->failed = 1;
+		} else {
+			w->rep->old_checked = 1;
+			w->rep->old_size = w->old->size;
+		}
+	}
+	return 0;
+}
+
+/* The tail: nothing stored beyond the entries, the latest checkpoint covers them. */
+static int
+check_tail(struct walk *w)
+{
+	struct verify_report *rep = w->rep;
+	uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN], root[MERKLE_HASH_LEN];
+	uint64_t n = w->cr.size, nodes = 0;
+	size_t pn = 0;
+	int r;
+
+	if (w->have_cp) {
+		report_global(rep, "a checkpoint commits to %" PRIu64 " entries but the ledger "
+		    "has %" PRIu64 ": entries were removed from the end (or the checkpoint "
+		    "was forged)", w->cp_size, n);
+		w->failed = 1;
+		return 0;
+	}
+	if ((r = ledger_node_count(w->l, &nodes)) != 0)
+		return r;
+	if (nodes != 2 * n - (uint64_t)__builtin_popcountll(n)) {
+		report_global(rep, "the Merkle tree holds %" PRIu64 " nodes, %" PRIu64 " entries "
+		    "need %" PRIu64 ": entries were removed from the end, or nodes added",
+		    nodes, n, 2 * n - (uint64_t)__builtin_popcountll(n));
+		w->failed = 1;
+		return 0;
+	}
+	if (n > 0 && (!rep->has_latest || rep->latest_size != n)) {
+		if (rep->has_latest)
+			report_global(rep, "the latest checkpoint commits to %" PRIu64 " entries, "
+			    "the ledger has %" PRIu64 ": the last entries are not covered by a "
+			    "signed checkpoint", rep->latest_size, n);
+		else
+			report_global(rep, "the ledger has %" PRIu64 " entries and no checkpoint",
+			    n);
+		w->failed = 1;
+		return 0;
+	}
+	if (w->old != NULL && w->old->size > n) {
+		report_global(rep, "your checkpoint commits to %" PRIu64 " entries but the "
+		    "ledger has only %" PRIu64 ": the ledger was rolled back (entries removed "
+		    "from the end)", w->old->size, n);
+		w->failed = 1;
+		return 0;
+	}
+	if (w->old != NULL) {
+		/* The stored tree must prove, by the standard proof, what the walk showed. */
+		if ((r = merkle_range_root(&w->cr, root)) != 0)
+			return r;
+		if ((r = ledger_prove_consistency(w->l, w->old->size, n, proof, &pn)) != 0 ||
+		    (r = merkle_verify_consistency(w->old->size, n, &proof[0][0], pn,
+		    w->old->root, root)) != 0) {
+			if (!is_evidence_error(r) && r != RS_ERR_USAGE)
+				return r;
+			report_global(rep, "consistency proof from your checkpoint (size %" PRIu64
+			    ") to size %" PRIu64 " fails: %s", w->old->size, n, rs_err_detail());
+			w->failed = 1;
+			return 0;
+		}
+		rep->consistency_hashes = pn;
+	}
+	return 0;
+}
+
+int
+verify_ledger(const char *path, const struct attest_trust *trust,
+    const struct verify_ledger_opts *opts, struct verify_report *rep)
+{
+	static const struct verify_ledger_opts none = { NULL, NULL, 0 };
+	struct ledger_iter *it = NULL;
+	struct ledger_row *row = NULL;
+	struct walk w;
+	uint8_t chain[RS_SHA256_LEN], leaf[MERKLE_HASH_LEN];
+	uint64_t expected = 0;
+	int failed = 0, reading = 0, r = RS_ERR_INTERNAL;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&w, 0, sizeof(w));
+	memset(chain, 0, sizeof(chain));        /* genesis: entry 0's previous hash */
+	merkle_range_init(&w.cr);
+	if (opts == NULL)
+		opts = &none;
+	w.opts = opts;
+	w.rep = rep;
+	if (path == NULL || trust == NULL) {
+		r = rs_fail(RS_ERR_USAGE, "verify_ledger: no ledger path or trust");
+		goto out;
+	}
+	if (opts->old_checkpoint != NULL) {
+		if (checkpoint_trust_count(opts->cp_trust) == 0) {
+			r = rs_fail(RS_ERR_USAGE, "checking an old checkpoint needs a trusted "
+			    "checkpoint key (a runseal-checkpoint-key line in the trust file)");
+			goto out;
+		}
+		if ((r = checkpoint_open(opts->old_checkpoint, opts->old_len, opts->cp_trust,
+		    &w.old)) != 0) {
+			r = rs_fail(r, "your checkpoint: %s", rs_err_detail());
+			goto out;
+		}
+	}
+	rep->checkpoint_signatures = checkpoint_trust_count(opts->cp_trust) > 0;
+	if ((r = ledger_open(path, 0, &w.l)) != 0)
+		goto out;
+	if (w.old != NULL && strcmp(w.old->origin, ledger_origin(w.l)) != 0) {
+		report_global(rep, "your checkpoint is for origin %s, this ledger is %s",
+		    w.old->origin, ledger_origin(w.l));
+		r = 0;
+		goto done;
+	}
+	/* One snapshot for entries, nodes and checkpoints alike. */
+	if ((r = ledger_read_begin(w.l)) != 0)
+		goto out;
+	reading = 1;
+	if ((r = ledger_cp_iter_new(w.l, &w.cps)) != 0 || (r = next_cp(&w)) != 0 ||
+	    (r = ledger_iter_new(w.l, 0, &it)) != 0)
+		goto out;
+	/* The empty tree's checkpoint (size 0), before any entry. */
+	if ((r = at_size(&w)) != 0)
+		goto out;
+	failed = w.failed;
+	while (!failed) {
 		if ((r = ledger_iter_next(it, &row)) != 0) {
 			/* A row SQLite cannot give us, or one of the wrong shape, is bad evidence. */
 			if (!is_evidence_error(r))
@@ -186,18 +484,33 @@ verify_ledger_file(const char *path, const struct attest_trust *trust,
 			break;
 		if ((r = check_row(row, expected, chain, trust, rep, &failed)) != 0)
 			goto out;
+		if (failed)
+			break;
+		w.entry = expected;
+		if ((r = merkle_leaf_hash(row->entry, row->entry_len, leaf)) != 0 ||
+		    (r = merkle_range_append(&w.cr, leaf, check_node, &w)) != 0 ||
+		    (!w.failed && (r = at_size(&w)) != 0))
+			goto out;
 		ledger_row_free(row);
 		row = NULL;
-		if (failed)
+		if ((failed = w.failed) != 0)
 			break;
 		expected++;
 		rep->entries = expected;
 	}
 	if (!failed) {
+		if ((r = check_tail(&w)) != 0)
+			goto out;
+		failed = w.failed;
+	}
+	if (!failed) {
 		rep->ok = 1;
 		rep->reason[0] = '\0';
+		if ((r = merkle_range_root(&w.cr, rep->root)) != 0)
+			goto out;
 	}
 	memcpy(rep->head_chain_hash, chain, RS_SHA256_LEN);
+done:
 	r = 0;
 out:
 	if (r != 0) {
@@ -206,6 +519,43 @@ out:
 	}
 	ledger_row_free(row);
 	ledger_iter_free(it);
-	ledger_close(l);
+	ledger_cp_iter_free(w.cps);
+	free(w.cp_note);
+	checkpoint_free(w.old);
+	if (reading)
+		ledger_read_end(w.l);
+	ledger_close(w.l);
+	return r;
+}
+
+int
+verify_ledger_file(const char *path, const struct attest_trust *trust,
+    struct verify_report *rep)
+{
+	return verify_ledger(path, trust, NULL, rep);
+}
+
+int
+verify_trust_load(const char *path, struct attest_trust **trust,
+    struct checkpoint_trust **cp)
+{
+	uint8_t *text = NULL;
+	size_t len = 0;
+	int r = RS_ERR_INTERNAL;
+
+	*trust = NULL;
+	*cp = NULL;
+	if ((r = rs_read_file(path, 1024 * 1024, &text, &len)) != 0)
+		goto out;
+	if ((r = attest_trust_from_pem((const char *)text, len, trust)) != 0 ||
+	    (r = checkpoint_trust_from_text((const char *)text, len, cp)) != 0) {
+		r = rs_fail(r, "trust file %s: %s", path, rs_err_detail());
+		attest_trust_free(*trust);
+		*trust = NULL;
+		goto out;
+	}
+	r = 0;
+out:
+	free(text);
 	return r;
 }

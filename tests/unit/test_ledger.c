@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -24,11 +25,15 @@
 #include "common/encode.h"
 #include "common/err.h"
 #include "common/file.h"
+#include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
+#include "ledger/merkle.h"
 #include "proto/codec.h"
+#include "tests/lib/merkle_ref.h"
 
 static char dir[64];
 static char db_path[128];
+static char cp_key[128];
 
 static int
 setup(void **state)
@@ -38,7 +43,8 @@ setup(void **state)
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	snprintf(db_path, sizeof(db_path), "%s/ledger.db", dir);
-	return 0;
+	snprintf(cp_key, sizeof(cp_key), "%s/ledger.key", dir);
+	return checkpoint_key_create(cp_key) == 0 ? 0 : -1;
 }
 
 static int
@@ -72,6 +78,7 @@ struct fixed_seal {
 	int calls;
 	uint64_t last_index;
 	int fail;           /* return this error instead */
+	int fail_after;     /* with fail: only once this many calls succeeded */
 	int no_envelope;    /* return 0 but no bytes */
 };
 
@@ -86,7 +93,7 @@ fixed_seal(void *arg, uint64_t index, uint8_t **env, size_t *len)
 	*len = 0;
 	fs->calls++;
 	fs->last_index = index;
-	if (fs->fail)
+	if (fs->fail && fs->calls > fs->fail_after)
 		return rs_fail(fs->fail, "seal refused for the test");
 	if (fs->no_envelope)
 		return 0;
@@ -96,6 +103,21 @@ fixed_seal(void *arg, uint64_t index, uint8_t **env, size_t *len)
 	memcpy(*env, buf, (size_t)n);
 	*len = (size_t)n;
 	return 0;
+}
+
+/* Open for writing with the test's checkpoint key attached. */
+static int
+open_w(struct ledger **l)
+{
+	int r;
+
+	if ((r = ledger_open(db_path, 1, l)) != 0)
+		return r;
+	if ((r = ledger_set_checkpoint_key(*l, cp_key)) != 0) {
+		ledger_close(*l);
+		*l = NULL;
+	}
+	return r;
 }
 
 static sqlite3 *
@@ -131,7 +153,7 @@ make_ledger(int n)
 	int i;
 
 	assert_int_equal(ledger_create(db_path, "test-origin"), 0);
-	assert_int_equal(ledger_open(db_path, 1, &l), 0);
+	assert_int_equal(open_w(&l), 0);
 	for (i = 0; i < n; i++)
 		assert_int_equal(ledger_append(l, fixed_seal, &fs, &a), 0);
 	ledger_close(l);
@@ -165,7 +187,7 @@ test_create_open_reopen(void **state)
 
 	(void)state;
 	assert_int_equal(ledger_create(db_path, "ci-host-7"), 0);
-	assert_int_equal(ledger_open(db_path, 1, &l), 0);
+	assert_int_equal(open_w(&l), 0);
 	assert_string_equal(ledger_origin(l), "ci-host-7");
 	assert_int_equal(ledger_count(l, &n), 0);
 	assert_int_equal(n, 0);
@@ -194,7 +216,7 @@ test_create_refuses_existing(void **state)
 	assert_int_equal(ledger_create(db_path, "other"), RS_ERR_EXISTS);
 	assert_non_null(strstr(rs_err_detail(), db_path));
 	/* The existing ledger is untouched and still usable. */
-	assert_int_equal(ledger_open(db_path, 1, &l), 0);
+	assert_int_equal(open_w(&l), 0);
 	assert_string_equal(ledger_origin(l), "test-origin");
 	assert_int_equal(ledger_count(l, &n), 0);
 	assert_int_equal(n, 2);
@@ -212,6 +234,9 @@ test_create_bad_arguments(void **state)
 	(void)state;
 	assert_int_equal(ledger_create(db_path, ""), RS_ERR_USAGE);
 	assert_int_equal(ledger_create(db_path, "bad\norigin"), RS_ERR_USAGE);
+	/* The origin names the checkpoint key: no spaces, no '+'. */
+	assert_int_equal(ledger_create(db_path, "two words"), RS_ERR_USAGE);
+	assert_int_equal(ledger_create(db_path, "a+b"), RS_ERR_USAGE);
 	assert_int_not_equal(stat(db_path, &st), 0);     /* nothing left behind */
 	snprintf(path, sizeof(path), "%s/no/such/dir/ledger.db", dir);
 	assert_int_equal(ledger_create(path, "x"), RS_ERR_NOT_FOUND);
@@ -290,11 +315,12 @@ test_open_wrong_format_or_version(void **state)
 
 	(void)state;
 	make_ledger(0);
+	/* Version 1 (hash chain only, no Merkle tree) is not read by this build. */
 	assert_int_equal(raw_exec("DROP TRIGGER meta_no_update;"
-	    "UPDATE meta SET value = '2' WHERE key = 'version';", NULL, 0), SQLITE_OK);
+	    "UPDATE meta SET value = '1' WHERE key = 'version';", NULL, 0), SQLITE_OK);
 	assert_int_equal(ledger_open(db_path, 0, &l), RS_ERR_FORMAT);
 	assert_non_null(strstr(rs_err_detail(), "version"));
-	assert_int_equal(raw_exec("UPDATE meta SET value = '1' WHERE key = 'version';"
+	assert_int_equal(raw_exec("UPDATE meta SET value = '2' WHERE key = 'version';"
 	    "UPDATE meta SET value = 'something-else' WHERE key = 'format';", NULL, 0),
 	    SQLITE_OK);
 	assert_int_equal(ledger_open(db_path, 0, &l), RS_ERR_FORMAT);
@@ -333,7 +359,7 @@ test_append_three_chain(void **state)
 
 	(void)state;
 	assert_int_equal(ledger_create(db_path, "o"), 0);
-	assert_int_equal(ledger_open(db_path, 1, &l), 0);
+	assert_int_equal(open_w(&l), 0);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(ledger_append(l, fixed_seal, &fs, &a[i]), 0);
 		assert_int_equal(a[i].index, i);
@@ -389,7 +415,7 @@ test_seal_failure_appends_nothing(void **state)
 
 	(void)state;
 	assert_int_equal(ledger_create(db_path, "o"), 0);
-	assert_int_equal(ledger_open(db_path, 1, &l), 0);
+	assert_int_equal(open_w(&l), 0);
 	assert_int_equal(ledger_append(l, fixed_seal, &fs, &a), 0);
 
 	fs.fail = RS_ERR_TPM;
@@ -444,6 +470,15 @@ test_triggers_refuse_changes(void **state)
 		"UPDATE meta SET value = 'evil' WHERE key = 'origin'",
 		"DELETE FROM meta WHERE key = 'version'",
 		"INSERT OR REPLACE INTO meta(key, value) VALUES ('origin', 'evil')",
+		"UPDATE merkle SET hash = zeroblob(32) WHERE level = 0 AND idx = 0",
+		"DELETE FROM merkle WHERE level = 1",
+		"INSERT OR REPLACE INTO merkle(level, idx, hash) VALUES (0, 1, zeroblob(32))",
+		"UPDATE checkpoints SET note = 'x' WHERE size = 3",
+		"DELETE FROM checkpoints",
+		"INSERT INTO checkpoints(size, note) VALUES (2, 'older size')",
+		"INSERT OR REPLACE INTO checkpoints(size, note) VALUES (3, 'same size')",
+		"INSERT INTO checkpoints(size, note) VALUES (4, 'past the entries')",
+		"INSERT INTO checkpoints(note) VALUES ('no size')",
 	};
 	struct ledger *l = NULL;
 	struct ledger_row *row = NULL;
@@ -590,7 +625,7 @@ test_append_refuses_damaged_tail(void **state)
 	make_ledger(2);
 	assert_int_equal(raw_exec("DROP TRIGGER entries_no_update;"
 	    "UPDATE entries SET chain_hash = x'0102' WHERE idx = 1;", NULL, 0), SQLITE_OK);
-	assert_int_equal(ledger_open(db_path, 1, &l), 0);
+	assert_int_equal(open_w(&l), 0);
 	assert_int_equal(ledger_append(l, fixed_seal, &fs, &a), RS_ERR_FORMAT);
 	assert_int_equal(fs.calls, 0);          /* nothing sealed onto a broken tail */
 	assert_int_equal(ledger_count(l, &n), 0);
@@ -599,23 +634,291 @@ test_append_refuses_damaged_tail(void **state)
 }
 
 static void
-test_two_writers_interleave(void **state)
+test_second_open_refused(void **state)
+{
+	struct ledger *l = NULL, *l2 = (struct ledger *)0x1;
+
+	(void)state;
+	make_ledger(1);
+	assert_int_equal(open_w(&l), 0);
+	/* One process, one connection per file: POSIX locks are per process. */
+	assert_int_equal(ledger_open(db_path, 1, &l2), RS_ERR_BUSY);
+	assert_null(l2);
+	assert_non_null(strstr(rs_err_detail(), "already open in this process"));
+	assert_int_equal(ledger_open(db_path, 0, &l2), RS_ERR_BUSY);
+	ledger_close(l);
+	assert_int_equal(ledger_open(db_path, 0, &l2), 0);
+	ledger_close(l2);
+}
+
+/* Two processes appending at once: no fork, no gap, no index used twice. */
+static void
+test_two_processes_interleave(void **state)
 {
 	struct fixed_seal fs = { 0 };
 	struct ledger_appended a;
-	struct ledger *w1 = NULL, *w2 = NULL;
-	uint64_t i;
+	struct ledger *l = NULL;
+	struct ledger_row *row = NULL;
+	uint8_t prev[32] = { 0 }, d[32], c[32];
+	uint64_t i, n = 0;
+	pid_t pid;
+	int status = 0, k;
 
 	(void)state;
 	assert_int_equal(ledger_create(db_path, "o"), 0);
-	assert_int_equal(ledger_open(db_path, 1, &w1), 0);
-	assert_int_equal(ledger_open(db_path, 1, &w2), 0);
-	for (i = 0; i < 6; i++) {
-		assert_int_equal(ledger_append(i % 2 ? w2 : w1, fixed_seal, &fs, &a), 0);
-		assert_int_equal(a.index, i);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int bad = open_w(&l) != 0;
+
+		for (k = 0; !bad && k < 40; k++)
+			bad = ledger_append(l, fixed_seal, &fs, &a) != 0;
+		ledger_close(l);
+		_exit(bad);
 	}
-	ledger_close(w1);
-	ledger_close(w2);
+	assert_int_equal(open_w(&l), 0);
+	for (k = 0; k < 40; k++)
+		assert_int_equal(ledger_append(l, fixed_seal, &fs, &a), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(ledger_count(l, &n), 0);
+	assert_int_equal(n, 80);
+	for (i = 0; i < n; i++) {
+		proto_entry *e = NULL;
+
+		assert_int_equal(ledger_get(l, i, &row), 0);
+		assert_int_equal(proto_entry_unpack(row->entry, row->entry_len, &e), 0);
+		assert_int_equal(e->index, i);
+		assert_memory_equal(e->prev_chain_hash.data, prev, 32);
+		ref_hash("runseal/v1/entry", row->entry, row->entry_len, NULL, 0, d);
+		ref_hash("runseal/v1/chain", prev, 32, d, 32, c);
+		assert_memory_equal(row->chain_hash, c, 32);
+		memcpy(prev, c, 32);
+		proto_entry_free(e);
+		ledger_row_free(row);
+	}
+	ledger_close(l);
+}
+
+static void
+test_append_needs_checkpoint_key(void **state)
+{
+	struct fixed_seal fs = { 0 };
+	struct ledger_appended a;
+	struct ledger *l = NULL;
+	char other[160];
+	uint64_t n = 9;
+
+	(void)state;
+	assert_int_equal(ledger_create(db_path, "o"), 0);
+	assert_int_equal(ledger_open(db_path, 1, &l), 0);
+	assert_int_equal(ledger_append(l, fixed_seal, &fs, &a), RS_ERR_USAGE);
+	assert_non_null(strstr(rs_err_detail(), "no checkpoint key"));
+	assert_int_equal(fs.calls, 0);
+	assert_int_equal(ledger_checkpoint_now(l, &n), RS_ERR_USAGE);
+	/* A key file that is not an Ed25519 key is refused. */
+	snprintf(other, sizeof(other), "%s/not-a-key", dir);
+	assert_int_equal(rs_write_file_atomic(other, "hello\n", 6, 0600, 0), 0);
+	assert_int_equal(ledger_set_checkpoint_key(l, other), RS_ERR_FORMAT);
+	assert_int_equal(ledger_count(l, &n), 0);
+	assert_int_equal(n, 0);
+	ledger_close(l);
+}
+
+/* Trust for the test key under origin, as the verifier would load it. */
+static struct checkpoint_trust *
+test_trust(const char *origin)
+{
+	struct checkpoint_signer *s = NULL;
+	struct checkpoint_trust *t = NULL;
+	char *vkey = NULL;
+
+	assert_int_equal(checkpoint_signer_open(cp_key, origin, &s), 0);
+	assert_int_equal(checkpoint_signer_vkey(s, &vkey), 0);
+	assert_int_equal(checkpoint_trust_new(&t), 0);
+	assert_int_equal(checkpoint_trust_add_vkey(t, vkey, strlen(vkey)), 0);
+	free(vkey);
+	checkpoint_signer_free(s);
+	return t;
+}
+
+/*
+ * The stored tree against the naive reference: every root, every inclusion
+ * and consistency proof out of the ledger, every signed checkpoint.
+ */
+static void
+test_merkle_tree_and_checkpoints(void **state)
+{
+	enum { N = 37 };
+	struct fixed_seal fs = { 0 };
+	struct ledger_appended a[4];
+	struct ledger *l = NULL;
+	struct ledger_row *row = NULL;
+	struct checkpoint_trust *t = test_trust("o");
+	struct checkpoint *cp = NULL;
+	uint8_t leaves[N][32], roots[N + 1][32], root[32];
+	uint8_t proof[MERKLE_MAX_PROOF][32], want[REF_MAX_PROOF][32];
+	uint8_t *note = NULL;
+	size_t len = 0, pn, wn;
+	uint64_t i, k, m, size = 0, nodes = 0, cps = 0;
+
+	(void)state;
+	assert_int_equal(ledger_create(db_path, "o"), 0);
+	assert_int_equal(open_w(&l), 0);
+	/* Singles, then a batch of 4 (one checkpoint for the four), then singles. */
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(ledger_append(l, fixed_seal, &fs, &a[0]), 0);
+		assert_int_equal(a[0].tree_size, i + 1);
+	}
+	assert_int_equal(ledger_append_batch(l, 4, fixed_seal, &fs, a), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(a[i].index, 20 + i);
+		assert_int_equal(a[i].tree_size, 24);
+	}
+	for (i = 24; i < N; i++)
+		assert_int_equal(ledger_append(l, fixed_seal, &fs, &a[0]), 0);
+	ledger_close(l);
+	l = NULL;
+
+	assert_int_equal(ledger_open(db_path, 0, &l), 0);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(ledger_get(l, i, &row), 0);
+		ref_leaf_hash(row->entry, row->entry_len, leaves[i]);
+		ledger_row_free(row);
+	}
+	for (k = 0; k <= N; k++)
+		ref_mth(leaves, 0, k, roots[k]);
+	assert_memory_equal(a[0].root, roots[N], 32);
+	assert_int_equal(ledger_node_count(l, &nodes), 0);
+	assert_int_equal(nodes, 2 * N - (uint64_t)__builtin_popcountll(N));
+	for (k = 0; k <= N; k++) {
+		assert_int_equal(ledger_root(l, k, root), 0);
+		assert_memory_equal(root, roots[k], 32);
+		for (m = 0; m < k; m++) {
+			assert_int_equal(ledger_prove_inclusion(l, m, k, proof, &pn), 0);
+			wn = ref_path(leaves, m, k, want);
+			assert_int_equal(pn, wn);
+			if (pn > 0)
+				assert_memory_equal(proof, want, pn * 32);
+			assert_int_equal(merkle_verify_inclusion(m, k, leaves[m], &proof[0][0], pn,
+			    roots[k]), 0);
+		}
+		for (m = 0; m <= k; m++) {
+			assert_int_equal(ledger_prove_consistency(l, m, k, proof, &pn), 0);
+			wn = ref_consistency(leaves, m, k, want);
+			assert_int_equal(pn, wn);
+			assert_int_equal(merkle_verify_consistency(m, k, &proof[0][0], pn, roots[m],
+			    roots[k]), 0);
+		}
+		/* A checkpoint for every size that ended an append: not 21, 22, 23. */
+		if (ledger_checkpoint_get(l, k, &note, &len) == 0) {
+			assert_true(k > 0 && !(k >= 21 && k <= 23));
+			assert_int_equal(checkpoint_open(note, len, t, &cp), 0);
+			assert_string_equal(cp->origin, "o");
+			assert_int_equal(cp->size, k);
+			assert_memory_equal(cp->root, roots[k], 32);
+			checkpoint_free(cp);
+			free(note);
+			cps++;
+		} else {
+			assert_true(k == 0 || (k >= 21 && k <= 23));
+		}
+	}
+	assert_int_equal(cps, N - 3);
+	assert_int_equal(ledger_checkpoint_latest(l, &size, &note, &len), 0);
+	assert_int_equal(size, N);
+	free(note);
+	/* Beyond the ledger: refused, not invented. */
+	assert_int_equal(ledger_root(l, N + 1, root), RS_ERR_USAGE);
+	assert_int_equal(ledger_prove_inclusion(l, N, N, proof, &pn), RS_ERR_USAGE);
+	assert_int_equal(ledger_prove_inclusion(l, 0, N + 1, proof, &pn), RS_ERR_USAGE);
+	assert_int_equal(ledger_prove_consistency(l, 2, N + 1, proof, &pn), RS_ERR_USAGE);
+	assert_int_equal(ledger_prove_consistency(l, 3, 2, proof, &pn), RS_ERR_USAGE);
+	ledger_close(l);
+	checkpoint_trust_free(t);
+}
+
+static void
+test_checkpoint_now_and_batches(void **state)
+{
+	struct fixed_seal fs = { 0 };
+	struct ledger_appended a[3];
+	struct ledger *l = NULL;
+	struct checkpoint_trust *t = test_trust("o");
+	struct checkpoint *cp = NULL;
+	uint8_t *note = NULL, empty[32];
+	size_t len = 0;
+	uint64_t size = 99, n = 0;
+
+	(void)state;
+	assert_int_equal(ledger_create(db_path, "o"), 0);
+	assert_int_equal(open_w(&l), 0);
+	assert_int_equal(ledger_checkpoint_latest(l, &size, &note, &len), RS_ERR_NOT_FOUND);
+	/* The empty ledger's checkpoint: size 0, root SHA-256(""). */
+	assert_int_equal(ledger_checkpoint_now(l, &size), 0);
+	assert_int_equal(size, 0);
+	assert_int_equal(ledger_checkpoint_latest(l, &size, &note, &len), 0);
+	assert_int_equal(checkpoint_open(note, len, t, &cp), 0);
+	assert_int_equal(cp->size, 0);
+	assert_int_equal(merkle_empty_root(empty), 0);
+	assert_memory_equal(cp->root, empty, 32);
+	checkpoint_free(cp);
+	free(note);
+	/* Again: nothing new (the size did not change). */
+	assert_int_equal(ledger_checkpoint_now(l, &size), 0);
+	assert_int_equal(size, 0);
+
+	assert_int_equal(ledger_append_batch(l, 2, fixed_seal, &fs, a), 0);
+	assert_int_equal(ledger_append_batch(l, 3, fixed_seal, &fs, a), 0);
+	assert_int_equal(a[2].index, 4);
+	/* A batch whose third seal fails appends nothing at all. */
+	fs.calls = 0;
+	fs.fail = RS_ERR_IO;
+	fs.fail_after = 2;
+	assert_int_equal(ledger_append_batch(l, 3, fixed_seal, &fs, a), RS_ERR_IO);
+	assert_int_equal(fs.calls, 3);
+	assert_int_equal(a[0].index, 0);        /* nothing reported */
+	assert_int_equal(a[0].tree_size, 0);
+	fs.fail = 0;
+	assert_int_equal(ledger_count(l, &n), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(ledger_checkpoint_latest(l, &size, &note, &len), 0);
+	assert_int_equal(size, 5);
+	free(note);
+	assert_int_equal(ledger_append_batch(l, 0, fixed_seal, &fs, a), RS_ERR_USAGE);
+	ledger_close(l);
+	checkpoint_trust_free(t);
+}
+
+/* A damaged stored tree stops appends instead of being built upon. */
+static void
+test_append_refuses_damaged_tree(void **state)
+{
+	struct fixed_seal fs = { 0 };
+	struct ledger_appended a;
+	struct ledger *l = NULL;
+	uint64_t n = 0;
+
+	(void)state;
+	make_ledger(6);         /* nodes (1,2) and leaves 4, 5 form the range of 6 */
+	assert_int_equal(raw_exec("DROP TRIGGER merkle_no_delete;"
+	    "DELETE FROM merkle WHERE level = 1 AND idx = 2;", NULL, 0), SQLITE_OK);
+	assert_int_equal(open_w(&l), 0);
+	assert_int_equal(ledger_append(l, fixed_seal, &fs, &a), RS_ERR_FORMAT);
+	assert_non_null(strstr(rs_err_detail(), "Merkle node (1, 2) is missing"));
+	assert_int_equal(ledger_count(l, &n), 0);
+	assert_int_equal(n, 6);
+	ledger_close(l);
+	l = NULL;
+	/* A leaf ahead of the entries: the new leaf cannot be written over it. */
+	assert_int_equal(raw_exec("INSERT INTO merkle(level, idx, hash) SELECT 1, 2,"
+	    " zeroblob(32); INSERT INTO merkle(level, idx, hash) VALUES (0, 6, zeroblob(32));",
+	    NULL, 0), SQLITE_OK);
+	assert_int_equal(open_w(&l), 0);
+	assert_int_equal(ledger_append(l, fixed_seal, &fs, &a), RS_ERR_DB);
+	assert_int_equal(ledger_count(l, &n), 0);
+	assert_int_equal(n, 6);
+	ledger_close(l);
 }
 
 /* Seal with the real software signer: what the ledger stores is what attest made. */
@@ -662,7 +965,7 @@ test_append_software_signed(void **state)
 	assert_int_equal(attest_signer_export_trust(ss.signer, &pem), 0);
 	assert_int_equal(attest_trust_from_pem(pem, strlen(pem), &trust), 0);
 	assert_int_equal(ledger_create(db_path, "o"), 0);
-	assert_int_equal(ledger_open(db_path, 1, &l), 0);
+	assert_int_equal(open_w(&l), 0);
 	assert_int_equal(ledger_append(l, soft_seal, &ss, &a), 0);
 	assert_int_equal(ledger_get(l, 0, &row), 0);
 	assert_int_equal(proto_entry_unpack(row->entry, row->entry_len, &e), 0);
@@ -699,7 +1002,12 @@ main(void)
 		T(test_iterator_order),
 		T(test_rows_are_untrusted),
 		T(test_append_refuses_damaged_tail),
-		T(test_two_writers_interleave),
+		T(test_second_open_refused),
+		T(test_two_processes_interleave),
+		T(test_append_needs_checkpoint_key),
+		T(test_merkle_tree_and_checkpoints),
+		T(test_checkpoint_now_and_batches),
+		T(test_append_refuses_damaged_tree),
 		T(test_append_software_signed),
 	};
 

@@ -22,15 +22,19 @@
 #include "attest/verify.h"
 #include "common/err.h"
 #include "common/file.h"
+#include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
+#include "ledger/merkle.h"
 #include "proto/codec.h"
 #include "verifier/verify.h"
 
 #define N_ENTRIES 4
 
 static char dir[64], db_path[128], key1[128], key2[128], trust1[128], trust2[128];
+static char cpkey1[128], cpkey2[128];
 static struct attest_signer *signer1, *signer2;
 static struct attest_trust *trust_1, *trust_2;
+static struct checkpoint_trust *cptrust_1, *cptrust_2;   /* for origin "test" */
 static uint8_t full_head[32];
 
 struct seal_arg {
@@ -80,6 +84,7 @@ append_with(struct attest_signer *s, int n)
 	int i;
 
 	assert_int_equal(ledger_open(db_path, 1, &l), 0);
+	assert_int_equal(ledger_set_checkpoint_key(l, cpkey1), 0);
 	for (i = 0; i < n; i++)
 		assert_int_equal(ledger_append(l, seal_run, &sa, &a), 0);
 	memcpy(full_head, a.chain_hash, 32);
@@ -99,6 +104,25 @@ write_trust(struct attest_signer *s, const char *path)
 	return r;
 }
 
+/* Checkpoint trust holding the key at path under the name "test". */
+static struct checkpoint_trust *
+cp_trust_for(const char *path)
+{
+	struct checkpoint_signer *s = NULL;
+	struct checkpoint_trust *t = NULL;
+	char *vkey = NULL;
+
+	if (checkpoint_signer_open(path, "test", &s) != 0 ||
+	    checkpoint_signer_vkey(s, &vkey) != 0 || checkpoint_trust_new(&t) != 0 ||
+	    checkpoint_trust_add_vkey(t, vkey, strlen(vkey)) != 0) {
+		checkpoint_trust_free(t);
+		t = NULL;
+	}
+	free(vkey);
+	checkpoint_signer_free(s);
+	return t;
+}
+
 /* Keys and trust files once for the whole group (key generation is the slow part). */
 static int
 group_setup(void **state)
@@ -112,6 +136,12 @@ group_setup(void **state)
 	snprintf(trust1, sizeof(trust1), "%s/k1.pub", dir);
 	snprintf(trust2, sizeof(trust2), "%s/k2.pub", dir);
 	snprintf(db_path, sizeof(db_path), "%s/ledger.db", dir);
+	snprintf(cpkey1, sizeof(cpkey1), "%s/cp1.key", dir);
+	snprintf(cpkey2, sizeof(cpkey2), "%s/cp2.key", dir);
+	if (checkpoint_key_create(cpkey1) != 0 || checkpoint_key_create(cpkey2) != 0 ||
+	    (cptrust_1 = cp_trust_for(cpkey1)) == NULL ||
+	    (cptrust_2 = cp_trust_for(cpkey2)) == NULL)
+		return -1;
 	if (attest_softkey_create(key1) != 0 || attest_softkey_create(key2) != 0 ||
 	    attest_signer_open_software(key1, &signer1) != 0 ||
 	    attest_signer_open_software(key2, &signer2) != 0 ||
@@ -128,6 +158,8 @@ group_teardown(void **state)
 	(void)state;
 	attest_trust_free(trust_1);
 	attest_trust_free(trust_2);
+	checkpoint_trust_free(cptrust_1);
+	checkpoint_trust_free(cptrust_2);
 	attest_signer_free(signer1);
 	attest_signer_free(signer2);
 	return rs_rm_rf(dir);
@@ -465,15 +497,33 @@ test_trust_with_both_keys(void **state)
 }
 
 static void
-test_truncated_tail_is_a_shorter_ledger(void **state)
+test_truncated_tail(void **state)
 {
 	struct verify_report rep;
 
 	(void)state;
-	/* Documented limit: a cut tail verifies; only the head hash tells. */
+	/* The checkpoint for the cut entry stays behind and gives it away. */
 	tamper("DELETE FROM entries WHERE idx = 3");
 	assert_int_equal(verify_ledger_file(db_path, trust_1, &rep), 0);
-	assert_int_equal(rep.ok, 1);
+	assert_int_equal(rep.ok, 0);
+	assert_non_null(strstr(rep.reason, "a checkpoint commits to 4 entries but the ledger "
+	    "has 3: entries were removed from the end"));
+	/* Its checkpoints removed too: the node left behind. */
+	tamper("DROP TRIGGER IF EXISTS checkpoints_no_delete;"
+	    "DELETE FROM checkpoints WHERE size = 4");
+	assert_int_equal(verify_ledger_file(db_path, trust_1, &rep), 0);
+	assert_int_equal(rep.ok, 0);
+	assert_non_null(strstr(rep.reason, "the Merkle tree holds 7 nodes, 3 entries need 4"));
+	/*
+	 * Everything of entry 3 removed: a consistent shorter ledger, which
+	 * only the auditor's earlier checkpoint can expose (test_rollback).
+	 */
+	tamper("DROP TRIGGER IF EXISTS merkle_no_delete;"
+	    "DELETE FROM merkle WHERE (level = 0 AND idx = 3) OR (level = 1 AND idx = 1)"
+	    " OR level = 2");
+	assert_int_equal(verify_ledger_file(db_path, trust_1, &rep), 0);
+	if (!rep.ok)
+		fail_msg("%s", rep.reason);
 	assert_int_equal(rep.entries, N_ENTRIES - 1);
 	assert_memory_not_equal(rep.head_chain_hash, full_head, 32);
 }
@@ -541,7 +591,7 @@ main(void)
 		T(test_wrong_trust_key),
 		T(test_foreign_entry_appended),
 		T(test_trust_with_both_keys),
-		T(test_truncated_tail_is_a_shorter_ledger),
+		T(test_truncated_tail),
 		T(test_row_of_wrong_type),
 		T(test_negative_row_inserted),
 		T(test_garbage_entry),
