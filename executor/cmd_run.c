@@ -15,7 +15,6 @@
 
 #include <jansson.h>
 
-#include "attest/record.h"
 #include "attest/signer.h"
 #include "common/encode.h"
 #include "common/err.h"
@@ -25,6 +24,7 @@
 #include "common/log.h"
 #include "executor/cli.h"
 #include "executor/exec.h"
+#include "executor/pipeline.h"
 #include "ledger/ledger.h"
 
 extern char **environ;
@@ -47,23 +47,6 @@ static const char run_usage[] =
 "\n"
 "exit status: the program's own; 124 timed out; 125 runseal failed (nothing\n"
 "appended); 126 cannot execute; 127 not found; 128+N killed by signal N.\n";
-
-struct seal_ctx {
-	struct attest_signer *signer;
-	const uint8_t *record;
-	size_t record_len;
-	uint8_t digest[RS_SHA256_LEN];
-};
-
-/* Runs inside the ledger's write transaction (required for the TPM order). */
-static int
-seal_cb(void *arg, uint64_t index, uint8_t **envelope, size_t *len)
-{
-	struct seal_ctx *c = arg;
-
-	(void)index;
-	return attest_seal(c->signer, c->record, c->record_len, envelope, len, c->digest);
-}
 
 static int
 add_input(struct exec_input **v, size_t *n, char *spec)
@@ -213,133 +196,72 @@ cmd_run(int argc, char **argv, const struct cli_global *g)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *home_flag = NULL, *policy_path = NULL, *out_dir = NULL;
+	const char *home_flag = NULL;
+	struct pipeline_request req;
+	struct pipeline_result res;
 	struct exec_input *inputs = NULL;
 	size_t n_inputs = 0;
-	int json = 0, quiet = 0, appended = 0, c, r = RS_ERR_INTERNAL;
+	int json = 0, quiet = 0, c, r = RS_ERR_INTERNAL;
 	int status = RS_EXIT_RUNSEAL_FAILED;
-	char *home = NULL, *keypath = NULL, *dbpath = NULL, *tmpdir = NULL, *scratch = NULL;
-	struct exec_policy *policy = NULL;
-	struct attest_signer *signer = NULL;
-	struct ledger *ledger = NULL;
-	struct attest_run *run = NULL;
-	struct exec_request req;
-	struct ledger_appended app;
-	struct seal_ctx sc;
-	uint8_t *record = NULL;
-	size_t record_len = 0;
+	char *home = NULL;
 
-	memset(&sc, 0, sizeof(sc));
+	memset(&req, 0, sizeof(req));
+	memset(&res, 0, sizeof(res));
 	while ((c = getopt_long(argc, argv, "+p:i:o:jqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H': home_flag = optarg; break;
-		case 'p': policy_path = optarg; break;
+		case 'p': req.policy_path = optarg; break;
 		case 'i':
 			if ((r = add_input(&inputs, &n_inputs, optarg)) != 0)
 				goto out;
 			break;
-		case 'o': out_dir = optarg; break;
+		case 'o': req.out_dir = optarg; break;
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h':
 			fputs(run_usage, stdout);
 			status = RS_EXIT_OK;
-			r = 0;
 			goto out;
 		default:
 			fputs(run_usage, stderr);
-			r = RS_ERR_USAGE;
 			goto out;
 		}
 	}
 	if (optind >= argc) {
 		rs_error("run: no command given (usage: runseal run [OPTIONS] -- CMD [ARG...])");
-		r = RS_ERR_USAGE;
 		goto out;
 	}
 	if ((r = cli_home(home_flag, g, 1, &home)) != 0)
 		goto out;
-	if ((r = exec_policy_load(policy_path, &policy)) != 0) {
-		rs_error_code(r, policy_path ? policy_path : "default policy");
-		goto out;
-	}
-	if (out_dir != NULL && (r = prepare_out_dir(out_dir)) != 0) {
+	if (req.out_dir != NULL && (r = prepare_out_dir(req.out_dir)) != 0) {
 		rs_error_code(r, "run");
 		goto out;
 	}
-	if ((keypath = rs_home_path(home, RS_HOME_SIGNER_KEY)) == NULL ||
-	    (dbpath = rs_home_path(home, RS_HOME_LEDGER)) == NULL ||
-	    (tmpdir = rs_home_path(home, RS_HOME_TMP)) == NULL ||
-	    (scratch = rs_path_join(tmpdir, "run-XXXXXX")) == NULL) {
-		r = RS_ERR_ALLOC;
-		goto out;
-	}
-	if ((r = attest_signer_open_software(keypath, &signer)) != 0) {
-		rs_error_code(r, "loading the signing key");
-		goto out;
-	}
-	/* Open the ledger before running: a run that cannot be recorded is not started. */
-	if ((r = ledger_open(dbpath, 1, &ledger)) != 0) {
-		rs_error_code(r, "opening the ledger");
-		goto out;
-	}
-	if ((r = rs_mkdir_p(tmpdir, 0700)) != 0 || mkdtemp(scratch) == NULL) {
-		if (r == 0)
-			r = rs_fail(rs_err_from_errno(errno), "%s: %s", scratch, strerror(errno));
-		rs_error_code(r, "creating the staging directory");
-		free(scratch);
-		scratch = NULL;
-		goto out;
-	}
-
-	memset(&req, 0, sizeof(req));
-	req.argv = argv + optind;
-	req.argc = (size_t)(argc - optind);
+	req.home = home;
 	req.inputs = inputs;
 	req.n_inputs = n_inputs;
-	req.out_dir = out_dir;
-	req.scratch_dir = scratch;
-	req.policy = policy;
+	req.argv = argv + optind;
+	req.argc = (size_t)(argc - optind);
 	req.stdout_fd = json ? -1 : STDOUT_FILENO;
 	req.stderr_fd = json ? -1 : STDERR_FILENO;
 	req.host_env = environ;
-	if ((r = exec_run(&req, &run)) != 0) {
-		rs_error_code(r, "run");
+	if ((r = pipeline_run(&req, &res)) != 0) {
+		rs_error("%s", rs_err_detail());
 		goto out;
 	}
-	if ((r = attest_record_pack(run, &record, &record_len)) != 0) {
-		rs_error_code(r, "building the record");
-		goto out;
+	/* Appended: from here on the exit status is the program's. */
+	status = res.exit_status;
+	if (json) {
+		if (print_result_json(res.run, &res.appended, res.record_digest,
+		    attest_signer_kind_name(res.signer), status) != 0)
+			rs_error("writing the JSON result failed (entry %llu was appended)",
+			    (unsigned long long)res.appended.index);
+	} else if (!quiet) {
+		print_summary(res.run, &res.appended, res.record_digest, status);
 	}
-	sc.signer = signer;
-	sc.record = record;
-	sc.record_len = record_len;
-	if ((r = ledger_append(ledger, seal_cb, &sc, &app)) != 0) {
-		rs_error_code(r, "appending to the ledger (nothing was recorded)");
-		goto out;
-	}
-	appended = 1;
-	status = exec_exit_status(run);
-	if (json)
-		r = print_result_json(run, &app, sc.digest,
-		    attest_signer_kind_name(attest_signer_kind(signer)), status);
-	else if (!quiet)
-		print_summary(run, &app, sc.digest, status);
 out:
-	if (r != 0 && !appended)
-		status = RS_EXIT_RUNSEAL_FAILED;
-	if (scratch != NULL)
-		rs_rm_rf(scratch);
-	free(record);
-	attest_run_free(run);
-	ledger_close(ledger);
-	attest_signer_free(signer);
-	exec_policy_free(policy);
+	pipeline_result_clear(&res);
 	free(inputs);
-	free(scratch);
-	free(tmpdir);
-	free(dbpath);
-	free(keypath);
 	free(home);
 	return status;
 }

@@ -1,0 +1,44 @@
+/*
+ * pipeline.h - one attested run, end to end: load the policy, open the
+ * signer and the ledger, run the program in the sandbox, build the record,
+ * seal it and append it. Used by `runseal run` and the MCP server.
+ *
+ * Either the run is appended as one complete entry (return 0), or nothing
+ * is appended and a negative RS_ERR_* is returned with an rs_fail() detail
+ * that says which step failed.
+ */
+#ifndef RS_PIPELINE_H
+#define RS_PIPELINE_H
+
+#include <stddef.h>
+
+#include "attest/run.h"
+#include "attest/signer.h"
+#include "executor/exec.h"
+#include "ledger/ledger.h"
+
+struct pipeline_request {
+	const char *home;               /* an initialised runseal home */
+	const char *policy_path;        /* NULL: the built-in default policy */
+	const struct exec_input *inputs;
+	size_t n_inputs;
+	const char *out_dir;            /* NULL: outputs are hashed, not kept */
+	char *const *argv;
+	size_t argc;
+	int stdout_fd;                  /* copies of the program's streams, or -1 */
+	int stderr_fd;
+	char *const *host_env;
+};
+
+struct pipeline_result {
+	struct attest_run *run;         /* owned; freed by pipeline_result_clear() */
+	struct ledger_appended appended;
+	uint8_t record_digest[RS_SHA256_LEN];
+	enum attest_signer_kind signer;
+	int exit_status;                /* as `runseal run` exits: code, 124, 128+N */
+};
+
+int pipeline_run(const struct pipeline_request *req, struct pipeline_result *res);
+void pipeline_result_clear(struct pipeline_result *res);
+
+#endif
