@@ -912,16 +912,33 @@ out:
 	return r;
 }
 
-/* The preconditions every write shares. */
+/*
+ * The preconditions every write shares. Without an attached checkpoint key
+ * the home's (CHECKPOINT_HOME_KEY next to the ledger file) is loaded, so
+ * that every writer of a runseal home signs checkpoints.
+ */
 static int
 check_writer(struct ledger *l)
 {
+	const char *slash;
+	char *key = NULL;
+	int r;
+
 	if (!l->writable)
 		return rs_fail(RS_ERR_USAGE, "ledger %s is open read-only", l->path);
-	if (l->cp == NULL)
-		return rs_fail(RS_ERR_USAGE, "ledger %s: no checkpoint key attached: every "
-		    "append must be signed into a checkpoint", l->path);
-	return 0;
+	if (l->cp != NULL)
+		return 0;
+	slash = strrchr(l->path, '/');
+	if (asprintf(&key, "%.*s%s", slash != NULL ? (int)(slash - l->path + 1) : 0, l->path,
+	    CHECKPOINT_HOME_KEY) < 0)
+		return RS_ERR_ALLOC;
+	if (access(key, F_OK) != 0)
+		r = rs_fail(RS_ERR_USAGE, "ledger %s: no checkpoint key attached and no %s: "
+		    "every append must be signed into a checkpoint", l->path, key);
+	else
+		r = ledger_set_checkpoint_key(l, key);
+	free(key);
+	return r;
 }
 
 /*

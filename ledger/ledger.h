@@ -37,9 +37,11 @@
  * nodes it completes (at most 1 + log2(n) rows, after popcount(n) reads),
  * sign a checkpoint of the new tree with the ledger's Ed25519 key and
  * insert it, commit. Any error, including any I/O error, rolls back and
- * nothing is acknowledged. A writable ledger cannot append until its
- * checkpoint key is attached (ledger_set_checkpoint_key), so every committed
- * tree size that ends an append has a signed checkpoint.
+ * nothing is acknowledged. A writable ledger cannot append without its
+ * checkpoint key: the one attached with ledger_set_checkpoint_key(), else
+ * the home's CHECKPOINT_HOME_KEY next to the ledger file, loaded at the
+ * first write; so every tree size that ends an append has a signed
+ * checkpoint.
  *
  * One process opens a given ledger file at most once at a time (POSIX
  * locks are per process: a second connection closing would drop the first
@@ -84,7 +86,7 @@ const char *ledger_origin(const struct ledger *l);
 /*
  * Load the ledger's Ed25519 checkpoint key (checkpoint.h) from key_path,
  * bound to the ledger's origin; appends then sign checkpoints with it.
- * Required before any append.
+ * Without it, the first write loads the home's key (see above).
  */
 int ledger_set_checkpoint_key(struct ledger *l, const char *key_path);
 

@@ -722,6 +722,13 @@ test_append_needs_checkpoint_key(void **state)
 	assert_int_equal(ledger_set_checkpoint_key(l, other), RS_ERR_FORMAT);
 	assert_int_equal(ledger_count(l, &n), 0);
 	assert_int_equal(n, 0);
+	/* In a runseal home, the key next to the ledger is loaded by itself. */
+	snprintf(other, sizeof(other), "%s/keys", dir);
+	assert_int_equal(rs_mkdir_p(other, 0700), 0);
+	snprintf(other, sizeof(other), "%s/" CHECKPOINT_HOME_KEY, dir);
+	assert_int_equal(checkpoint_key_create(other), 0);
+	assert_int_equal(ledger_append(l, fixed_seal, &fs, &a), 0);
+	assert_int_equal(a.tree_size, 1);
 	ledger_close(l);
 }
 
