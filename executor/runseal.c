@@ -23,6 +23,7 @@ static const char usage[] =
 "  log                list ledger entries\n"
 "  show INDEX         print one entry's record\n"
 "  identity export    write the trust anchor a verifier pins\n"
+"  mcp                serve the Model Context Protocol over stdio\n"
 "\n"
 "options:\n"
 "  --home DIR         state directory (default: $RUNSEAL_HOME, else\n"
@@ -80,6 +81,8 @@ main(int argc, char **argv)
 		return cmd_show(argc, argv, &g);
 	if (strcmp(cmd, "identity") == 0)
 		return cmd_identity(argc, argv, &g);
+	if (strcmp(cmd, "mcp") == 0)
+		return cmd_mcp(argc, argv, &g);
 	if (strcmp(cmd, "help") == 0) {
 		fputs(usage, stdout);
 		return RS_EXIT_OK;
