@@ -15,6 +15,7 @@ int cmd_run(int argc, char **argv, const struct cli_global *g);
 int cmd_log(int argc, char **argv, const struct cli_global *g);
 int cmd_show(int argc, char **argv, const struct cli_global *g);
 int cmd_identity(int argc, char **argv, const struct cli_global *g);
+int cmd_mcp(int argc, char **argv, const struct cli_global *g);
 
 /*
  * Resolve the home (subcommand --home, else global, else the environment)
