@@ -10,6 +10,7 @@
 
 #include "attest/record.h"
 #include "attest/softsig.h"
+#include "attest/tpm.h"
 #include "common/err.h"
 #include "common/file.h"
 #include "proto/codec.h"
@@ -24,6 +25,10 @@ struct attest_signer {
 	enum attest_signer_kind kind;
 	EVP_PKEY *key;                  /* software: private key */
 	uint8_t key_id[RS_SHA256_LEN];
+	struct tpm_ak *tpm;             /* tpm: the AK as this process uses it */
+	uint32_t app_pcr;               /* tpm */
+	struct tpmq_pcrsel sel;         /* tpm */
+	uint8_t ak_name[TPMQ_NAME_LEN]; /* tpm */
 };
 
 const char *
@@ -108,11 +113,54 @@ out:
 	return r;
 }
 
+int
+attest_signer_open_tpm(const struct attest_tpm_config *cfg, struct attest_signer **out)
+{
+	struct attest_signer *s = NULL;
+	struct tpmq_public ak;
+	EVP_PKEY *pub = NULL;
+	int r = RS_ERR_INTERNAL;
+
+	*out = NULL;
+	if (cfg->app_pcr >= TPMQ_PCR_COUNT || !(cfg->sel.mask & (UINT32_C(1) << cfg->app_pcr))) {
+		r = rs_fail(RS_ERR_CONFIG, "the PCR selection does not include the application "
+		    "PCR %u", (unsigned)cfg->app_pcr);
+		goto out;
+	}
+	if ((r = tpmq_public_parse(cfg->ak_public, cfg->ak_public_len, &ak)) != 0 ||
+	    (r = tpmq_ak_check(&ak.pub)) != 0) {
+		r = rs_fail(RS_ERR_CONFIG, "the stored attestation key: %s", rs_err_detail());
+		goto out;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		r = RS_ERR_ALLOC;
+		goto out;
+	}
+	s->kind = ATTEST_SIGNER_TPM;
+	s->app_pcr = cfg->app_pcr;
+	s->sel = cfg->sel;
+	memcpy(s->ak_name, ak.name, TPMQ_NAME_LEN);
+	if ((r = tpmq_public_key(&ak.pub, &pub)) != 0 ||
+	    (r = softsig_key_id(pub, s->key_id)) != 0)
+		goto out;
+	if ((r = tpm_ak_open(cfg->tcti, cfg->ak_handle, cfg->ak_public, cfg->ak_public_len,
+	    cfg->ak_auth, cfg->ak_auth_len, &s->tpm)) != 0)
+		goto out;
+	*out = s;
+	s = NULL;
+	r = 0;
+out:
+	EVP_PKEY_free(pub);
+	attest_signer_free(s);
+	return r;
+}
+
 void
 attest_signer_free(struct attest_signer *s)
 {
 	if (s == NULL)
 		return;
+	tpm_ak_free(s->tpm);    /* wipes the AK's auth value */
 	EVP_PKEY_free(s->key);  /* OpenSSL clears private key material on free */
 	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
@@ -133,6 +181,11 @@ attest_signer_export_trust(const struct attest_signer *s, char **pem_out)
 	int r = RS_ERR_INTERNAL;
 
 	*pem_out = NULL;
+	if (s->kind != ATTEST_SIGNER_SOFTWARE) {
+		r = rs_fail(RS_ERR_UNSUPPORTED, "a TPM attestation key is trusted through "
+		    "enrollment: runseal identity export, then runseal-verify enroll");
+		goto out;
+	}
 	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
 	    PEM_write_bio_PUBKEY(bio, s->key) != 1 ||
 	    (n = BIO_get_mem_data(bio, &data)) <= 0) {
@@ -181,16 +234,51 @@ out:
 	return r;
 }
 
+/* The TPM's evidence for one record digest, into env (borrowing from q). */
+static int
+tpm_evidence(struct attest_signer *s, const uint8_t digest[RS_SHA256_LEN],
+    struct tpm_quote *q, Runseal__V1__TpmEvidence *ev,
+    Runseal__V1__PcrValue pv[TPMQ_PCR_COUNT], Runseal__V1__PcrValue *pvp[TPMQ_PCR_COUNT])
+{
+	unsigned i;
+	int r;
+
+	if ((r = tpm_ak_quote(s->tpm, s->app_pcr, &s->sel, digest, q)) != 0)
+		return r;
+	for (i = 0; i < q->n_pcrs; i++) {
+		runseal__v1__pcr_value__init(&pv[i]);
+		pv[i].index = q->pcr_index[i];
+		pv[i].value.data = q->pcr_value[i];
+		pv[i].value.len = RS_SHA256_LEN;
+		pvp[i] = &pv[i];
+	}
+	ev->attest.data = q->attest;
+	ev->attest.len = q->attest_len;
+	ev->signature.data = q->signature;
+	ev->signature.len = q->signature_len;
+	ev->pcr_hash_alg = TPM2_ALG_SHA256;
+	ev->n_pcrs = q->n_pcrs;
+	ev->pcrs = pvp;
+	ev->app_pcr = s->app_pcr;
+	ev->ak_name.data = s->ak_name;
+	ev->ak_name.len = TPMQ_NAME_LEN;
+	return 0;
+}
+
 int
 attest_seal(struct attest_signer *s, const uint8_t *record, size_t len,
     uint8_t **envelope, size_t *envelope_len, uint8_t digest_out[32])
 {
 	Runseal__V1__Envelope env = RUNSEAL__V1__ENVELOPE__INIT;
+	Runseal__V1__TpmEvidence ev = RUNSEAL__V1__TPM_EVIDENCE__INIT;
+	Runseal__V1__PcrValue pv[TPMQ_PCR_COUNT], *pvp[TPMQ_PCR_COUNT];
+	struct tpm_quote q;
 	uint8_t digest[RS_SHA256_LEN];
 	uint8_t *sig = NULL;
 	size_t siglen = 0;
 	int r = RS_ERR_INTERNAL;
 
+	memset(&q, 0, sizeof(q));
 	*envelope = NULL;
 	*envelope_len = 0;
 	if (len > PROTO_MAX_RECORD) {
@@ -208,6 +296,12 @@ attest_seal(struct attest_signer *s, const uint8_t *record, size_t len,
 		env.signature.data = sig;
 		env.signature.len = siglen;
 		break;
+	case ATTEST_SIGNER_TPM:
+		if ((r = tpm_evidence(s, digest, &q, &ev, pv, pvp)) != 0)
+			goto out;
+		env.signer = RUNSEAL__V1__SIGNER_KIND__SIGNER_TPM;
+		env.tpm = &ev;
+		break;
 	default:
 		r = rs_fail(RS_ERR_INTERNAL, "unknown signer kind %d", (int)s->kind);
 		goto out;
@@ -223,6 +317,7 @@ attest_seal(struct attest_signer *s, const uint8_t *record, size_t len,
 		memcpy(digest_out, digest, RS_SHA256_LEN);
 	r = 0;
 out:
+	tpm_quote_clear(&q);
 	free(sig);
 	return r;
 }

@@ -12,6 +12,8 @@
 #include "attest/record.h"
 #include "attest/signer.h"
 #include "attest/softsig.h"
+#include "attest/tpmquote.h"
+#include "attest/tpmtext.h"
 #include "common/encode.h"
 #include "common/err.h"
 #include "common/file.h"
@@ -24,9 +26,19 @@ struct trusted_key {
 	uint8_t id[RS_SHA256_LEN];
 };
 
+/* An enrolled TPM attestation key. */
+struct trusted_ak {
+	struct tpmtext_ak ak;
+	EVP_PKEY *key;
+	uint8_t id[RS_SHA256_LEN];          /* key id: SHA-256 of its SubjectPublicKeyInfo */
+	uint8_t qname[TPMQ_NAME_LEN];       /* qualified name under its EK */
+};
+
 struct attest_trust {
 	struct trusted_key *keys;
 	size_t n;
+	struct trusted_ak *aks;
+	size_t n_aks;
 };
 
 int
@@ -64,22 +76,140 @@ attest_trust_free(struct attest_trust *t)
 		return;
 	for (i = 0; i < t->n; i++)
 		EVP_PKEY_free(t->keys[i].key);
+	for (i = 0; i < t->n_aks; i++)
+		EVP_PKEY_free(t->aks[i].key);
 	free(t->keys);
+	free(t->aks);
 	free(t);
 }
 
 size_t
 attest_trust_count(const struct attest_trust *t)
 {
-	return t->n;
+	return t->n + t->n_aks;
+}
+
+size_t
+attest_trust_tpm_count(const struct attest_trust *t)
+{
+	return t->n_aks;
+}
+
+static const struct trusted_ak *
+find_ak(const struct attest_trust *t, const uint8_t *name, size_t len)
+{
+	size_t i;
+
+	if (len != TPMQ_NAME_LEN)
+		return NULL;
+	for (i = 0; i < t->n_aks; i++)
+		if (memcmp(t->aks[i].ak.ak.name, name, TPMQ_NAME_LEN) == 0)
+			return &t->aks[i];
+	return NULL;
+}
+
+int
+attest_trust_has_ak(const struct attest_trust *t, const uint8_t name[TPMQ_NAME_LEN])
+{
+	return find_ak(t, name, TPMQ_NAME_LEN) != NULL;
+}
+
+const char *
+attest_root_text(int root)
+{
+	switch (root) {
+	case ATTEST_ROOT_SOFTWARE:
+		return "software key (no hardware root of trust)";
+	case ATTEST_ROOT_TPM_EK_CERT:
+		return "TPM quote; AK enrolled by credential activation; EK certificate chain "
+		    "verified";
+	case ATTEST_ROOT_TPM_NO_EK_CERT:
+		return "TPM quote; AK enrolled by credential activation; EK WITHOUT certificate "
+		    "(accepted at enrollment on the machine's word)";
+	}
+	return "unknown";
+}
+
+/* A "PUBLIC KEY" block: an ECDSA P-256 software key. */
+static int
+add_software_key(struct attest_trust *t, const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	struct trusted_key *nk;
+	EVP_PKEY *key = NULL;
+	int r;
+
+	if (len > INT32_MAX || (key = d2i_PUBKEY(NULL, &p, (long)len)) == NULL ||
+	    p != der + len) {
+		r = rs_fail(RS_ERR_FORMAT, "trust key %zu is not a DER public key",
+		    t->n + t->n_aks + 1);
+		goto out;
+	}
+	if (softsig_check_p256(key) != 0) {
+		r = rs_fail(RS_ERR_FORMAT, "trust key %zu is not an ECDSA P-256 key",
+		    t->n + t->n_aks + 1);
+		goto out;
+	}
+	if ((nk = realloc(t->keys, (t->n + 1) * sizeof(*nk))) == NULL) {
+		r = RS_ERR_ALLOC;
+		goto out;
+	}
+	t->keys = nk;
+	if ((r = softsig_key_id(key, nk[t->n].id)) != 0)
+		goto out;
+	nk[t->n].key = key;
+	key = NULL;
+	t->n++;
+	r = 0;
+out:
+	ERR_clear_error();
+	EVP_PKEY_free(key);
+	return r;
+}
+
+/* A "RUNSEAL TPM AK" block: an enrolled attestation key. */
+static int
+add_tpm_ak(struct attest_trust *t, const char *header, const uint8_t *data, size_t len)
+{
+	struct trusted_ak *na, ak;
+	int r;
+
+	memset(&ak, 0, sizeof(ak));
+	if ((r = tpmtext_ak_parse(header, data, len, &ak.ak)) != 0) {
+		r = rs_fail(RS_ERR_FORMAT, "trust key %zu: %s", t->n + t->n_aks + 1,
+		    rs_err_detail());
+		goto out;
+	}
+	if (find_ak(t, ak.ak.ak.name, TPMQ_NAME_LEN) != NULL) {
+		r = rs_fail(RS_ERR_FORMAT, "trust key %zu: this TPM AK is enrolled twice",
+		    t->n + t->n_aks + 1);
+		goto out;
+	}
+	if ((r = tpmq_public_key(&ak.ak.ak.pub, &ak.key)) != 0 ||
+	    (r = softsig_key_id(ak.key, ak.id)) != 0 ||
+	    (r = tpmq_ak_qualified_name(ak.ak.ek_name, ak.ak.ak.name, ak.qname)) != 0)
+		goto out;
+	if ((na = realloc(t->aks, (t->n_aks + 1) * sizeof(*na))) == NULL) {
+		r = RS_ERR_ALLOC;
+		goto out;
+	}
+	t->aks = na;
+	na[t->n_aks++] = ak;
+	ak.key = NULL;
+	r = 0;
+out:
+	EVP_PKEY_free(ak.key);
+	return r;
 }
 
 int
 attest_trust_from_pem(const char *pem, size_t len, struct attest_trust **out)
 {
 	struct attest_trust *t = NULL;
-	EVP_PKEY *key = NULL;
-	BIO *bio = NULL;
+	struct tpmtext_reader *rd = NULL;
+	const char *name, *header;
+	const uint8_t *data;
+	size_t dlen;
 	int r = RS_ERR_INTERNAL;
 
 	*out = NULL;
@@ -87,47 +217,43 @@ attest_trust_from_pem(const char *pem, size_t len, struct attest_trust **out)
 		r = rs_fail(RS_ERR_TOO_LARGE, "trust file larger than %d bytes", TRUST_FILE_MAX);
 		goto out;
 	}
-	if ((t = calloc(1, sizeof(*t))) == NULL ||
-	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		r = RS_ERR_ALLOC;
 		goto out;
 	}
+	if ((r = tpmtext_reader_new(pem, len, &rd)) != 0)
+		goto out;
 	for (;;) {
-		struct trusted_key *nk;
-
-		if ((key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) == NULL)
-			break;
-		if (softsig_check_p256(key) != 0) {
-			r = rs_fail(RS_ERR_FORMAT, "trust key %zu is not an ECDSA P-256 key",
-			    t->n + 1);
+		if ((r = tpmtext_reader_next(rd, &name, &header, &data, &dlen)) != 0)
 			goto out;
-		}
-		if (t->n >= TRUST_MAX_KEYS) {
+		if (name == NULL)
+			break;
+		if (t->n + t->n_aks >= TRUST_MAX_KEYS) {
 			r = rs_fail(RS_ERR_TOO_LARGE, "more than %d trusted keys", TRUST_MAX_KEYS);
 			goto out;
 		}
-		if ((nk = realloc(t->keys, (t->n + 1) * sizeof(*nk))) == NULL) {
-			r = RS_ERR_ALLOC;
+		if (strcmp(name, "PUBLIC KEY") == 0)
+			r = add_software_key(t, data, dlen);
+		else if (strcmp(name, TPMTEXT_AK) == 0)
+			r = add_tpm_ak(t, header, data, dlen);
+		else if (strcmp(name, TPMTEXT_AK_PUBLIC) == 0)
+			r = rs_fail(RS_ERR_FORMAT, "this is a TPM identity (runseal identity export), "
+			    "not a trust file: enroll its AK first with runseal-verify enroll");
+		else
+			r = 0;          /* another reader's block */
+		if (r != 0)
 			goto out;
-		}
-		t->keys = nk;
-		if ((r = softsig_key_id(key, nk[t->n].id)) != 0)
-			goto out;
-		nk[t->n].key = key;
-		key = NULL;
-		t->n++;
 	}
-	ERR_clear_error();      /* the loop ends on "no start line" */
-	if (t->n == 0) {
-		r = rs_fail(RS_ERR_FORMAT, "no PEM public key found");
+	if (t->n + t->n_aks == 0) {
+		r = rs_fail(RS_ERR_FORMAT, "no trusted key found (PEM \"PUBLIC KEY\" or \""
+		    TPMTEXT_AK "\" blocks)");
 		goto out;
 	}
 	*out = t;
 	t = NULL;
 	r = 0;
 out:
-	EVP_PKEY_free(key);
-	BIO_free(bio);
+	tpmtext_reader_free(rd);
 	attest_trust_free(t);
 	return r;
 }
@@ -206,6 +332,73 @@ out:
 	return r;
 }
 
+static int
+verify_tpm(const proto_envelope *env, const struct attest_trust *trust,
+    const uint8_t digest[RS_SHA256_LEN], struct attest_verdict *v)
+{
+	const Runseal__V1__TpmEvidence *ev = env->tpm;
+	const struct trusted_ak *ak;
+	struct tpmq_pcr pcrs[TPMQ_PCR_COUNT];
+	struct tpmq_expect exp;
+	struct tpmq_quote q;
+	char hex[2 * TPMQ_NAME_LEN + 1];
+	size_t i;
+	int r, found = 0;
+
+	if (ev == NULL)
+		return rs_fail(RS_ERR_FORMAT, "TPM-signed envelope without TPM evidence");
+	if (ev->ak_name.len != TPMQ_NAME_LEN)
+		return rs_fail(RS_ERR_FORMAT, "TPM evidence names an AK of %zu bytes, not a "
+		    "SHA-256 name", ev->ak_name.len);
+	if ((ak = find_ak(trust, ev->ak_name.data, ev->ak_name.len)) == NULL) {
+		rs_hex_encode(ev->ak_name.data, 12, hex);
+		return rs_fail(RS_ERR_VERIFY, "quoted by TPM attestation key %s…, which is not "
+		    "enrolled in the trust file", hex);
+	}
+	if (env->key_id.len != RS_SHA256_LEN ||
+	    !rs_ct_equal(env->key_id.data, ak->id, RS_SHA256_LEN))
+		return rs_fail(RS_ERR_VERIFY, "the envelope's key id is not the key id of the "
+		    "AK its evidence names");
+	if (ev->pcr_hash_alg != TPM2_ALG_SHA256)
+		return rs_fail(RS_ERR_VERIFY, "the evidence's PCR bank is 0x%04x, not sha256",
+		    (unsigned)ev->pcr_hash_alg);
+	if (ev->app_pcr != ak->ak.app_pcr)
+		return rs_fail(RS_ERR_VERIFY, "the evidence names application PCR %u, but this AK "
+		    "was enrolled to extend PCR %u", (unsigned)ev->app_pcr,
+		    (unsigned)ak->ak.app_pcr);
+	if (ev->n_pcrs > TPMQ_PCR_COUNT)
+		return rs_fail(RS_ERR_VERIFY, "the evidence carries %zu PCR values", ev->n_pcrs);
+	for (i = 0; i < ev->n_pcrs; i++) {
+		pcrs[i].index = ev->pcrs[i]->index;
+		pcrs[i].value = ev->pcrs[i]->value.data;
+		pcrs[i].len = ev->pcrs[i]->value.len;
+	}
+	memset(&exp, 0, sizeof(exp));
+	exp.digest = digest;
+	exp.ak_qname = ak->qname;
+	exp.ak_public = &ak->ak.ak.pub;
+	exp.ak_key = ak->key;
+	exp.sel = ak->ak.sel;
+	if ((r = tpmq_quote_verify(ev->attest.data, ev->attest.len, ev->signature.data,
+	    ev->signature.len, pcrs, ev->n_pcrs, &exp, &q)) != 0)
+		return r;
+	for (i = 0; i < ev->n_pcrs; i++) {
+		if (pcrs[i].index == ak->ak.app_pcr) {
+			memcpy(v->tpm.app_pcr_value, pcrs[i].value, RS_SHA256_LEN);
+			found = 1;
+		}
+	}
+	if (!found)     /* impossible: the enrolled selection includes the app PCR */
+		return rs_fail(RS_ERR_INTERNAL, "quoted PCRs lack the application PCR");
+	memcpy(v->tpm.ak_name, ak->ak.ak.name, TPMQ_NAME_LEN);
+	v->tpm.app_pcr = ak->ak.app_pcr;
+	v->tpm.clock = q.clock;
+	v->tpm.reset_count = q.reset_count;
+	v->tpm.restart_count = q.restart_count;
+	v->root = ak->ak.ek_certified ? ATTEST_ROOT_TPM_EK_CERT : ATTEST_ROOT_TPM_NO_EK_CERT;
+	return 0;
+}
+
 int
 attest_envelope_verify(const uint8_t *envelope, size_t len,
     const struct attest_trust *trust, struct attest_verdict *verdict,
@@ -231,16 +424,18 @@ attest_envelope_verify(const uint8_t *envelope, size_t len,
 		if ((r = verify_software(env, trust, digest)) != 0)
 			goto out;
 		verdict->signer_kind = ATTEST_SIGNER_SOFTWARE;
-		verdict->root_of_trust = "software key (no hardware root of trust)";
+		verdict->root = ATTEST_ROOT_SOFTWARE;
 		break;
 	case RUNSEAL__V1__SIGNER_KIND__SIGNER_TPM:
-		r = rs_fail(RS_ERR_VERIFY,
-		    "TPM-quoted entry, but this trust file holds no TPM attestation key");
-		goto out;
+		if ((r = verify_tpm(env, trust, digest, verdict)) != 0)
+			goto out;
+		verdict->signer_kind = ATTEST_SIGNER_TPM;
+		break;
 	default:
 		r = rs_fail(RS_ERR_VERIFY, "unknown signer kind %d", (int)env->signer);
 		goto out;
 	}
+	verdict->root_of_trust = attest_root_text(verdict->root);
 	memcpy(verdict->record_digest, digest, RS_SHA256_LEN);
 	memcpy(verdict->key_id, env->key_id.data, RS_SHA256_LEN);
 	if (record_out != NULL) {
@@ -249,7 +444,57 @@ attest_envelope_verify(const uint8_t *envelope, size_t len,
 	}
 	r = 0;
 out:
+	if (r != 0)
+		memset(verdict, 0, sizeof(*verdict));
 	proto_record_free(rec);
+	proto_envelope_free(env);
+	return r;
+}
+
+int
+attest_envelope_record_digest(const uint8_t *envelope, size_t len,
+    uint8_t digest[RS_SHA256_LEN])
+{
+	proto_envelope *env = NULL;
+	int r;
+
+	memset(digest, 0, RS_SHA256_LEN);
+	if ((r = proto_envelope_unpack(envelope, len, &env)) != 0)
+		return r;
+	r = attest_record_digest(env->record.data, env->record.len, digest);
+	proto_envelope_free(env);
+	return r;
+}
+
+int
+attest_envelope_quote_data(const uint8_t *envelope, size_t len, uint8_t extra[RS_SHA256_LEN])
+{
+	proto_envelope *env = NULL;
+	TPMS_ATTEST *a = NULL;
+	int r = RS_ERR_FORMAT;
+
+	memset(extra, 0, RS_SHA256_LEN);
+	if ((r = proto_envelope_unpack(envelope, len, &env)) != 0)
+		goto out;
+	if (env->signer != RUNSEAL__V1__SIGNER_KIND__SIGNER_TPM || env->tpm == NULL) {
+		r = rs_fail(RS_ERR_FORMAT, "not a TPM envelope");
+		goto out;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		r = RS_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = tpmq_attest_parse(env->tpm->attest.data, env->tpm->attest.len, a)) != 0)
+		goto out;
+	if (a->extraData.size != RS_SHA256_LEN) {
+		r = rs_fail(RS_ERR_FORMAT, "the quote's extraData is %u bytes",
+		    (unsigned)a->extraData.size);
+		goto out;
+	}
+	memcpy(extra, a->extraData.buffer, RS_SHA256_LEN);
+	r = 0;
+out:
+	free(a);
 	proto_envelope_free(env);
 	return r;
 }

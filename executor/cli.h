@@ -15,6 +15,9 @@ int cmd_run(int argc, char **argv, const struct cli_global *g);
 int cmd_log(int argc, char **argv, const struct cli_global *g);
 int cmd_show(int argc, char **argv, const struct cli_global *g);
 int cmd_identity(int argc, char **argv, const struct cli_global *g);
+/* runseal identity activate (cmd_tpm.c); usage is the identity help text. */
+int cmd_identity_activate(int argc, char **argv, const struct cli_global *g,
+    const char *usage);
 int cmd_mcp(int argc, char **argv, const struct cli_global *g);
 
 /*

@@ -23,6 +23,7 @@
 #include "common/home.h"
 #include "common/log.h"
 #include "executor/cli.h"
+#include "executor/signer_open.h"
 #include "ledger/ledger.h"
 #include "proto/codec.h"
 
@@ -73,11 +74,25 @@ out:
 }
 
 static const char init_usage[] =
-"usage: runseal init [--home DIR] [--signer software] [--json]\n"
+"usage: runseal init [--home DIR] [--signer software|tpm] [--json]\n"
+"                    [--tcti TCTI] [--app-pcr N] [--pcrs SEL] [--ak-handle HANDLE]\n"
 "\n"
-"Create the runseal home: an empty ledger and a software signing key\n"
-"(ECDSA P-256, mode 0600). Running it again on an initialised home\n"
-"changes nothing. Export the trust anchor with `runseal identity export`.\n";
+"Create the runseal home: an empty ledger and its signer. Running it again\n"
+"on an initialised home changes nothing; a home keeps its signer.\n"
+"\n"
+"  --signer software  an ECDSA P-256 key in a file (mode 0600); no hardware\n"
+"                     root of trust (the default for a new home)\n"
+"  --signer tpm       a TPM 2.0 attestation key: every run is extended into\n"
+"                     the application PCR and quoted by the TPM\n"
+"  --tcti TCTI        how to reach the TPM (tpm2-tss TCTI string); default:\n"
+"                     $RUNSEAL_TCTI, else $TPM2TOOLS_TCTI, else " TPM_TCTI_DEFAULT "\n"
+"  --app-pcr N        PCR the record digests are extended into (default 23)\n"
+"  --pcrs SEL         PCRs every quote covers besides it (default " TPMQ_DEFAULT_PCRS ")\n"
+"  --ak-handle HANDLE persistent handle for the AK (default: the first free\n"
+"                     one from 0x81008100)\n"
+"\n"
+"Export what a verifier needs with `runseal identity export`: the public key\n"
+"to pin (software), or the TPM identity to enroll with runseal-verify enroll.\n";
 
 int
 cmd_init(int argc, char **argv, const struct cli_global *g)
@@ -85,19 +100,29 @@ cmd_init(int argc, char **argv, const struct cli_global *g)
 	static const struct option opts[] = {
 		{ "home", required_argument, NULL, 'H' },
 		{ "signer", required_argument, NULL, 's' },
+		{ "tcti", required_argument, NULL, 'T' },
+		{ "app-pcr", required_argument, NULL, 'A' },
+		{ "pcrs", required_argument, NULL, 'P' },
+		{ "ak-handle", required_argument, NULL, 'K' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *home_flag = NULL, *signer_kind = "software";
-	char *home = NULL, *key = NULL, *pub = NULL, *db = NULL, *keys = NULL, *pem = NULL;
-	struct attest_signer *signer = NULL;
-	int json = 0, c, r = RS_ERR_INTERNAL, created = 0, have_key, have_db;
+	const char *home_flag = NULL;
+	char *home = NULL, *db = NULL, *keys = NULL;
+	struct signer_init_opts so;
+	enum attest_signer_kind kind, have_kind;
+	int json = 0, c, r = RS_ERR_INTERNAL, created = 0, signer_created = 0, have_key, have_db;
 
+	memset(&so, 0, sizeof(so));
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H': home_flag = optarg; break;
-		case 's': signer_kind = optarg; break;
+		case 's': so.kind = optarg; break;
+		case 'T': so.tcti = optarg; break;
+		case 'A': so.app_pcr = optarg; break;
+		case 'P': so.pcrs = optarg; break;
+		case 'K': so.ak_handle = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': fputs(init_usage, stdout); return RS_EXIT_OK;
 		default: fputs(init_usage, stderr); return RS_EXIT_USAGE;
@@ -107,24 +132,23 @@ cmd_init(int argc, char **argv, const struct cli_global *g)
 		rs_error("init: unexpected argument '%s'", argv[optind]);
 		return RS_EXIT_USAGE;
 	}
-	if (strcmp(signer_kind, "software") != 0) {
-		rs_error("init: unknown signer '%s' (this build supports: software)", signer_kind);
+	if (so.kind != NULL && strcmp(so.kind, "software") != 0 && strcmp(so.kind, "tpm") != 0) {
+		rs_error("init: unknown signer '%s' (software or tpm)", so.kind);
 		return RS_EXIT_USAGE;
 	}
 	if ((r = cli_home(home_flag, g, 0, &home)) != 0)
 		goto out;
-	if ((key = rs_home_path(home, RS_HOME_SIGNER_KEY)) == NULL ||
-	    (pub = rs_home_path(home, RS_HOME_SIGNER_PUB)) == NULL ||
-	    (db = rs_home_path(home, RS_HOME_LEDGER)) == NULL ||
+	if ((db = rs_home_path(home, RS_HOME_LEDGER)) == NULL ||
 	    (keys = rs_home_path(home, "keys")) == NULL) {
 		r = RS_ERR_ALLOC;
 		goto out;
 	}
-	have_key = access(key, F_OK) == 0;
+	have_key = signer_home_kind(home, &have_kind) == 0;
 	have_db = access(db, F_OK) == 0;
 	if (have_db && !have_key) {
-		r = rs_fail(RS_ERR_CONFIG, "%s has a ledger but no signing key (%s): refusing "
-		    "to create a new key for an existing ledger", home, key);
+		r = rs_fail(RS_ERR_CONFIG, "%s has a ledger but no signing key (%s or %s): refusing "
+		    "to create a new key for an existing ledger", home, RS_HOME_SIGNER_KEY,
+		    RS_HOME_TPM_CONFIG);
 		rs_error("%s", rs_err_detail());
 		goto out;
 	}
@@ -132,23 +156,11 @@ cmd_init(int argc, char **argv, const struct cli_global *g)
 		rs_error_code(r, "creating the home");
 		goto out;
 	}
-	if (!have_key) {
-		if ((r = attest_softkey_create(key)) != 0) {
-			rs_error_code(r, "creating the signing key");
-			goto out;
-		}
-		created = 1;
-	}
-	if ((r = attest_signer_open_software(key, &signer)) != 0 ||
-	    (r = attest_signer_export_trust(signer, &pem)) != 0) {
-		rs_error_code(r, "loading the signing key");
+	if ((r = signer_init_home(home, &so, &kind, &signer_created)) != 0) {
+		rs_error_code(r, "creating the signer");
 		goto out;
 	}
-	if (access(pub, F_OK) != 0 &&
-	    (r = rs_write_file_atomic(pub, pem, strlen(pem), 0644, 0)) != 0) {
-		rs_error_code(r, "writing the public key");
-		goto out;
-	}
+	created |= signer_created;
 	/* The ledger comes last: a home with a ledger always has its key. */
 	if (!have_db) {
 		if ((r = ledger_create(db, "runseal")) != 0) {
@@ -160,19 +172,16 @@ cmd_init(int argc, char **argv, const struct cli_global *g)
 	if (json) {
 		r = cli_print_json(json_pack("{s:s, s:s, s:b, s:s, s:s}",
 		    "schema", "runseal-init/v1", "home", home, "created", created,
-		    "signer", signer_kind, "ledger", db));
+		    "signer", attest_signer_kind_name(kind), "ledger", db));
 	} else {
 		printf("%s runseal home at %s (signer: %s)\n",
-		    created ? "initialised" : "already initialised:", home, signer_kind);
+		    created ? "initialised" : "already initialised:", home,
+		    attest_signer_kind_name(kind));
 		r = 0;
 	}
 out:
-	attest_signer_free(signer);
-	free(pem);
 	free(keys);
 	free(db);
-	free(pub);
-	free(key);
 	free(home);
 	return rs_exit_for_err(r);
 }
@@ -444,9 +453,15 @@ out:
 
 static const char identity_usage[] =
 "usage: runseal identity export [--home DIR] [-o FILE] [--json]\n"
+"       runseal identity activate CHALLENGE [--home DIR] [-o FILE] [--json]\n"
 "\n"
-"Write the trust anchor a verifier pins (PEM public key of the signer) to\n"
-"FILE, or to stdout. Give it to auditors; they pass it as --trust.\n";
+"export    write what a verifier needs to FILE, or to stdout: the signer's\n"
+"          PEM public key (software signer: auditors pin it as --trust), or\n"
+"          the TPM identity (AK and EK public areas, EK certificate) that a\n"
+"          verifier enrolls with `runseal-verify enroll`\n"
+"activate  answer a verifier's enrollment challenge with the TPM\n"
+"          (TPM2_ActivateCredential); write the response for\n"
+"          `runseal-verify enroll --response`\n";
 
 int
 cmd_identity(int argc, char **argv, const struct cli_global *g)
@@ -459,10 +474,12 @@ cmd_identity(int argc, char **argv, const struct cli_global *g)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *home_flag = NULL, *output = NULL;
-	struct attest_signer *signer = NULL;
-	char *home = NULL, *key = NULL, *pem = NULL;
+	enum attest_signer_kind kind = ATTEST_SIGNER_SOFTWARE;
+	char *home = NULL, *pem = NULL;
 	int json = 0, c, r = RS_ERR_INTERNAL;
 
+	if (argc >= 2 && strcmp(argv[1], "activate") == 0)
+		return cmd_identity_activate(argc - 1, argv + 1, g, identity_usage);
 	while ((c = getopt_long(argc, argv, "o:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H': home_flag = optarg; break;
@@ -478,33 +495,30 @@ cmd_identity(int argc, char **argv, const struct cli_global *g)
 	}
 	if ((r = cli_home(home_flag, g, 1, &home)) != 0)
 		goto out;
-	if ((key = rs_home_path(home, RS_HOME_SIGNER_KEY)) == NULL) {
-		r = RS_ERR_ALLOC;
-		goto out;
-	}
-	if ((r = attest_signer_open_software(key, &signer)) != 0 ||
-	    (r = attest_signer_export_trust(signer, &pem)) != 0) {
-		rs_error_code(r, "loading the signing key");
+	if ((r = signer_identity_text(home, &pem, &kind)) != 0) {
+		rs_error_code(r, "loading the signer's identity");
 		goto out;
 	}
 	if (output != NULL) {
 		if ((r = rs_write_file_atomic(output, pem, strlen(pem), 0644, 0)) != 0) {
-			rs_error_code(r, "writing the trust file");
+			rs_error_code(r, "writing the identity");
 			goto out;
 		}
 	}
 	if (json)
 		r = cli_print_json(json_pack("{s:s, s:s, s:s, s:s?}", "schema",
-		    "runseal-identity/v1", "signer", "software", "trust_pem", pem,
+		    "runseal-identity/v1", "signer", attest_signer_kind_name(kind),
+		    kind == ATTEST_SIGNER_TPM ? "identity_pem" : "trust_pem", pem,
 		    "written_to", output));
 	else if (output == NULL)
 		fputs(pem, stdout);
+	else if (kind == ATTEST_SIGNER_TPM)
+		fprintf(stderr, "runseal: TPM identity written to %s: enroll it with "
+		    "runseal-verify enroll\n", output);
 	else
 		fprintf(stderr, "runseal: trust anchor written to %s\n", output);
 out:
-	attest_signer_free(signer);
 	free(pem);
-	free(key);
 	free(home);
 	return rs_exit_for_err(r);
 }

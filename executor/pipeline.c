@@ -9,6 +9,7 @@
 #include "common/err.h"
 #include "common/file.h"
 #include "common/home.h"
+#include "executor/signer_open.h"
 
 struct seal_ctx {
 	struct attest_signer *signer;
@@ -44,7 +45,7 @@ pipeline_result_clear(struct pipeline_result *res)
 int
 pipeline_run(const struct pipeline_request *req, struct pipeline_result *res)
 {
-	char *keypath = NULL, *dbpath = NULL, *tmpdir = NULL, *scratch = NULL;
+	char *dbpath = NULL, *tmpdir = NULL, *scratch = NULL;
 	struct exec_policy *policy = NULL;
 	struct attest_signer *signer = NULL;
 	struct ledger *ledger = NULL;
@@ -62,15 +63,15 @@ pipeline_run(const struct pipeline_request *req, struct pipeline_result *res)
 		r = step_failed(r, req->policy_path ? req->policy_path : "default policy");
 		goto out;
 	}
-	if ((keypath = rs_home_path(req->home, RS_HOME_SIGNER_KEY)) == NULL ||
-	    (dbpath = rs_home_path(req->home, RS_HOME_LEDGER)) == NULL ||
+	if ((dbpath = rs_home_path(req->home, RS_HOME_LEDGER)) == NULL ||
 	    (tmpdir = rs_home_path(req->home, RS_HOME_TMP)) == NULL ||
 	    (scratch = rs_path_join(tmpdir, "run-XXXXXX")) == NULL) {
 		r = RS_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = attest_signer_open_software(keypath, &signer)) != 0) {
-		r = step_failed(r, "loading the signing key");
+	/* The home's signer: software key, or the TPM (checks its AK is there). */
+	if ((r = signer_open_home(req->home, &signer)) != 0) {
+		r = step_failed(r, "opening the signer");
 		goto out;
 	}
 	/* Open the ledger before running: a run that cannot be recorded is not started. */
@@ -133,6 +134,5 @@ out:
 	free(scratch);
 	free(tmpdir);
 	free(dbpath);
-	free(keypath);
 	return r;
 }

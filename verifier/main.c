@@ -25,6 +25,7 @@
 #include "common/exitcode.h"
 #include "common/home.h"
 #include "common/log.h"
+#include "verifier/enroll.h"
 #include "verifier/verify.h"
 
 #define PROG "runseal-verify"
@@ -39,6 +40,8 @@ static const char USAGE[] =
     "Commands:\n"
     "  ledger    verify a whole ledger: every entry present and in order, the\n"
     "            hash chain, and every signature against your trust file\n"
+    "  enroll    add a machine's TPM attestation key to your trust file (EK\n"
+    "            certificate check and credential activation)\n"
     "\n"
     "Run '" PROG " COMMAND --help' for a command's options.\n"
     "\n"
@@ -163,7 +166,13 @@ print_ledger_json(const char *path, const struct verify_report *rep)
 	if (json_object_set_new(signers, "software",
 	    json_integer((json_int_t)rep->software_signed)) != 0 ||
 	    json_object_set_new(signers, "tpm",
-	    json_integer((json_int_t)rep->tpm_signed)) != 0)
+	    json_integer((json_int_t)rep->tpm_signed)) != 0 ||
+	    json_object_set_new(signers, "tpm_ek_certified",
+	    json_integer((json_int_t)rep->tpm_ek_certified)) != 0 ||
+	    json_object_set_new(signers, "tpm_ek_without_certificate",
+	    json_integer((json_int_t)rep->tpm_no_ek_cert)) != 0 ||
+	    json_object_set_new(signers, "tpm_epochs",
+	    json_integer((json_int_t)rep->tpm_epochs)) != 0)
 		goto out;
 	if (!rep->ok) {
 		if ((failure = json_object()) == NULL ||
@@ -221,9 +230,19 @@ print_ledger_human(const struct verify_report *rep)
 	rs_hex_encode(rep->head_chain_hash, RS_SHA256_LEN, hex);
 	printf("verified: %" PRIu64 " %s, chain head %s, signatures: ", rep->entries,
 	    rep->entries == 1 ? "entry" : "entries", hex);
-	if (rep->tpm_signed > 0)
-		printf("%" PRIu64 " TPM-quoted%s", rep->tpm_signed,
+	if (rep->tpm_signed > 0) {
+		printf("%" PRIu64 " TPM-quoted (", rep->tpm_signed);
+		if (rep->tpm_ek_certified > 0)
+			printf("%" PRIu64 ": %s%s", rep->tpm_ek_certified,
+			    attest_root_text(ATTEST_ROOT_TPM_EK_CERT),
+			    rep->tpm_no_ek_cert > 0 ? "; " : "");
+		if (rep->tpm_no_ek_cert > 0)
+			printf("%" PRIu64 ": %s", rep->tpm_no_ek_cert,
+			    attest_root_text(ATTEST_ROOT_TPM_NO_EK_CERT));
+		printf("; PCR replay consistent across %" PRIu64 " TPM epoch%s)%s",
+		    rep->tpm_epochs, rep->tpm_epochs == 1 ? "" : "s",
 		    rep->software_signed > 0 ? ", " : "");
+	}
 	if (rep->software_signed > 0)
 		printf("%" PRIu64 " software-key (no hardware root of trust)",
 		    rep->software_signed);
@@ -392,5 +411,7 @@ main(int argc, char **argv)
 	cmd = argv[optind];
 	if (strcmp(cmd, "ledger") == 0)
 		return cmd_ledger(argc - optind, argv + optind);
+	if (strcmp(cmd, "enroll") == 0)
+		return cmd_enroll(argc - optind, argv + optind);
 	return usage_error(PROG, "unknown command '%s'", cmd);
 }

@@ -17,6 +17,9 @@ struct verify_report {
 	uint64_t entries;           /* entries that passed every check (on failure: those before it) */
 	uint64_t software_signed;   /* entries signed by a software key */
 	uint64_t tpm_signed;        /* entries quoted by a TPM */
+	uint64_t tpm_ek_certified;  /* of those: AK enrolled with a verified EK certificate */
+	uint64_t tpm_no_ek_cert;    /* of those: AK enrolled with an EK without certificate */
+	uint64_t tpm_epochs;        /* TPM epochs (reset/restart) their quotes span */
 	int has_failed_index;
 	uint64_t failed_index;      /* first failing entry, if has_failed_index */
 	char reason[512];           /* first failure, in words; "" when ok */

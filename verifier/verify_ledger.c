@@ -15,7 +15,9 @@
  *   3. entry.index == N
  *   4. entry.prev_chain_hash == chain hash recomputed through entry N-1
  *   5. stored chain hash == SHA-256(chain ctx || that || entry digest)
- *   6. the envelope verifies against the trust anchor
+ *   6. the envelope verifies against the trust anchor; a TPM-quoted one
+ *      also against the TPM entries before it (verifier/tpm_replay.h:
+ *      resetCount/restartCount epochs, clock, application PCR replay)
  *   7. its RFC 9162 leaf, and every perfect Merkle node it completes,
  *      recomputed and compared with the stored node (merkle table)
  *   8. every stored checkpoint for size N + 1: parses, speaks for this
@@ -47,6 +49,7 @@
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "proto/codec.h"
+#include "verifier/tpm_replay.h"
 
 static void
 report_failure(struct verify_report *rep, uint64_t index, const char *fmt, ...)
@@ -99,12 +102,12 @@ report_global(struct verify_report *rep, const char *fmt, ...)
 static int
 check_row(const struct ledger_row *row, uint64_t expected,
     uint8_t chain[RS_SHA256_LEN], const struct attest_trust *trust,
-    struct verify_report *rep, int *failed)
+    struct tpm_replay *replay, struct verify_report *rep, int *failed)
 {
 	proto_entry *e = NULL;
 	struct attest_verdict verdict;
 	uint8_t digest[RS_SHA256_LEN], next[RS_SHA256_LEN];
-	int r = RS_ERR_INTERNAL;
+	int bad = 0, r = RS_ERR_INTERNAL;
 
 	*failed = 1;
 	if (row->idx < expected) {
@@ -162,6 +165,8 @@ check_row(const struct ledger_row *row, uint64_t expected,
 			goto out;
 		report_failure(rep, expected, "entry %" PRIu64 ": %s", expected,
 		    rs_err_detail());
+		tpm_replay_explain(replay, expected, e->envelope.data, e->envelope.len,
+		    rep->reason, sizeof(rep->reason));
 		r = 0;
 		goto out;
 	}
@@ -170,7 +175,22 @@ check_row(const struct ledger_row *row, uint64_t expected,
 		rep->software_signed++;
 		break;
 	case ATTEST_SIGNER_TPM:
+		/* Across entries: epochs, clock, PCR replay (verifier/tpm_replay.h). */
+		if ((r = tpm_replay_entry(replay, expected, &verdict, rep->reason,
+		    sizeof(rep->reason), &bad)) != 0)
+			goto out;
+		if (bad) {
+			rep->ok = 0;
+			rep->has_failed_index = 1;
+			rep->failed_index = expected;
+			goto out;
+		}
 		rep->tpm_signed++;
+		if (verdict.root == ATTEST_ROOT_TPM_EK_CERT)
+			rep->tpm_ek_certified++;
+		else
+			rep->tpm_no_ek_cert++;
+		rep->tpm_epochs = tpm_replay_epochs(replay);
 		break;
 	default:
 		r = rs_fail(RS_ERR_INTERNAL, "envelope verified with signer kind %d",
@@ -188,6 +208,7 @@ out:
 /* The state of one walk. */
 struct walk {
 	struct ledger *l;
+	struct tpm_replay *replay;      /* checks across TPM-quoted entries */
 	const struct verify_ledger_opts *opts;
 	struct verify_report *rep;
 	struct merkle_range cr;         /* the tree of the entries that passed */
@@ -451,7 +472,7 @@ verify_ledger(const char *path, const struct attest_trust *trust,
 		}
 	}
 	rep->checkpoint_signatures = checkpoint_trust_count(opts->cp_trust) > 0;
-	if ((r = ledger_open(path, 0, &w.l)) != 0)
+	if ((r = ledger_open(path, 0, &w.l)) != 0 || (r = tpm_replay_new(w.l, &w.replay)) != 0)
 		goto out;
 	if (w.old != NULL && strcmp(w.old->origin, ledger_origin(w.l)) != 0) {
 		report_global(rep, "your checkpoint is for origin %s, this ledger is %s",
@@ -482,7 +503,7 @@ verify_ledger(const char *path, const struct attest_trust *trust,
 		}
 		if (row == NULL)
 			break;
-		if ((r = check_row(row, expected, chain, trust, rep, &failed)) != 0)
+		if ((r = check_row(row, expected, chain, trust, w.replay, rep, &failed)) != 0)
 			goto out;
 		if (failed)
 			break;
@@ -520,6 +541,7 @@ out:
 	ledger_row_free(row);
 	ledger_iter_free(it);
 	ledger_cp_iter_free(w.cps);
+	tpm_replay_free(w.replay);
 	free(w.cp_note);
 	checkpoint_free(w.old);
 	if (reading)
