@@ -6,6 +6,8 @@
 #ifndef RS_CLI_H
 #define RS_CLI_H
 
+#include <stddef.h>
+
 struct cli_global {
 	const char *home;       /* --home before the subcommand, or NULL */
 };
@@ -15,10 +17,10 @@ int cmd_run(int argc, char **argv, const struct cli_global *g);
 int cmd_log(int argc, char **argv, const struct cli_global *g);
 int cmd_show(int argc, char **argv, const struct cli_global *g);
 int cmd_identity(int argc, char **argv, const struct cli_global *g);
+int cmd_mcp(int argc, char **argv, const struct cli_global *g);
 /* runseal identity activate (cmd_tpm.c); usage is the identity help text. */
 int cmd_identity_activate(int argc, char **argv, const struct cli_global *g,
     const char *usage);
-int cmd_mcp(int argc, char **argv, const struct cli_global *g);
 
 /*
  * Resolve the home (subcommand --home, else global, else the environment)
@@ -30,5 +32,35 @@ int cli_home(const char *flag, const struct cli_global *g, int must_exist, char 
 /* Print the JSON value to stdout followed by a newline; takes ownership. */
 struct json_t;
 int cli_print_json(struct json_t *v);
+
+/* The ledger's commands and helpers (cmd_ledger.c). */
+int cmd_checkpoint(int argc, char **argv, const struct cli_global *g);
+int cmd_prove(int argc, char **argv, const struct cli_global *g);
+int cmd_export(int argc, char **argv, const struct cli_global *g);
+int cmd_blob(int argc, char **argv, const struct cli_global *g);
+/*
+ * init: create the home's checkpoint key (never for an existing ledger;
+ * *created set to 1 if made) and its verifier key file; *origin is the
+ * ledger name derived from the key (caller frees).
+ */
+int cli_init_checkpoint_key(const char *home, int have_db, int *created, char **origin);
+/* init: the empty ledger's checkpoint (a no-op once one exists for its size). */
+int cli_init_first_checkpoint(const char *db);
+/* The checkpoint verifier key "name+hexid+base64" of the home's ledger (caller frees). */
+int cli_checkpoint_vkey(const char *home, char **vkey);
+/* Append the "runseal-checkpoint-key: ..." trust line to *text (reallocated). */
+int cli_trust_add_checkpoint_key(const char *home, char **text);
+/*
+ * Keep a finished run's bytes in the blob store if its policy says
+ * keep_blobs: inputs (from the files given, checked against the recorded
+ * digests) and outputs (from their copies under out_dir, likewise).
+ * *missing counts what could not be kept (outputs without out_dir, stdout
+ * and stderr).
+ */
+struct attest_run;
+struct exec_input;
+int cli_keep_run_blobs(const char *home, const struct attest_run *run,
+    const struct exec_input *inputs, size_t n_inputs, const char *out_dir,
+    size_t *kept, size_t *missing);
 
 #endif

@@ -109,7 +109,7 @@ cmd_init(int argc, char **argv, const struct cli_global *g)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *home_flag = NULL;
-	char *home = NULL, *db = NULL, *keys = NULL;
+	char *home = NULL, *db = NULL, *keys = NULL, *origin = NULL;
 	struct signer_init_opts so;
 	enum attest_signer_kind kind, have_kind;
 	int json = 0, c, r = RS_ERR_INTERNAL, created = 0, signer_created = 0, have_key, have_db;
@@ -161,13 +161,21 @@ cmd_init(int argc, char **argv, const struct cli_global *g)
 		goto out;
 	}
 	created |= signer_created;
-	/* The ledger comes last: a home with a ledger always has its key. */
+	if ((r = cli_init_checkpoint_key(home, have_db, &created, &origin)) != 0) {
+		rs_error_code(r, "creating the checkpoint key");
+		goto out;
+	}
+	/* The ledger comes last: a home with a ledger always has its keys. */
 	if (!have_db) {
-		if ((r = ledger_create(db, "runseal")) != 0) {
+		if ((r = ledger_create(db, origin)) != 0) {
 			rs_error_code(r, "creating the ledger");
 			goto out;
 		}
 		created = 1;
+	}
+	if ((r = cli_init_first_checkpoint(db)) != 0) {
+		rs_error_code(r, "signing the first checkpoint");
+		goto out;
 	}
 	if (json) {
 		r = cli_print_json(json_pack("{s:s, s:s, s:b, s:s, s:s}",
@@ -180,6 +188,7 @@ cmd_init(int argc, char **argv, const struct cli_global *g)
 		r = 0;
 	}
 out:
+	free(origin);
 	free(keys);
 	free(db);
 	free(home);
@@ -497,6 +506,11 @@ cmd_identity(int argc, char **argv, const struct cli_global *g)
 		goto out;
 	if ((r = signer_identity_text(home, &pem, &kind)) != 0) {
 		rs_error_code(r, "loading the signer's identity");
+		goto out;
+	}
+	/* The ledger's checkpoint verifier key, as a trust-file line (docs/checkpoint.md). */
+	if ((r = cli_trust_add_checkpoint_key(home, &pem)) != 0) {
+		rs_error_code(r, "loading the checkpoint key");
 		goto out;
 	}
 	if (output != NULL) {

@@ -251,6 +251,18 @@ cmd_run(int argc, char **argv, const struct cli_global *g)
 	}
 	/* Appended: from here on the exit status is the program's. */
 	status = res.exit_status;
+	/*
+	 * Policy keep_blobs: keep the bytes for replay (blob store, ledger/blobs.h).
+	 * After the append, so a failure here is a warning: the entry stands.
+	 */
+	{
+		size_t kept = 0, missing = 0;
+
+		if (cli_keep_run_blobs(home, res.run, inputs, n_inputs, req.out_dir, &kept,
+		    &missing) != 0)
+			rs_warn("entry %llu: the run's bytes were not all kept: %s",
+			    (unsigned long long)res.appended.index, rs_err_detail());
+	}
 	if (json) {
 		if (print_result_json(res.run, &res.appended, res.record_digest,
 		    attest_signer_kind_name(res.signer), status) != 0)

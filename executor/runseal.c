@@ -23,6 +23,10 @@ static const char usage[] =
 "  log                list ledger entries\n"
 "  show INDEX         print one entry's record\n"
 "  identity export    write the trust anchor a verifier pins\n"
+"  checkpoint         print the ledger's latest signed checkpoint\n"
+"  prove INDEX        print an inclusion proof (or --consistency OLD NEW)\n"
+"  export INDEX       write one entry as a self-contained bundle (-o FILE)\n"
+"  blob get DIGEST    print a kept input, output or stream, verified\n"
 "  mcp                serve the Model Context Protocol over stdio\n"
 "\n"
 "options:\n"
@@ -83,6 +87,14 @@ main(int argc, char **argv)
 		return cmd_identity(argc, argv, &g);
 	if (strcmp(cmd, "mcp") == 0)
 		return cmd_mcp(argc, argv, &g);
+	if (strcmp(cmd, "checkpoint") == 0)
+		return cmd_checkpoint(argc, argv, &g);
+	if (strcmp(cmd, "prove") == 0)
+		return cmd_prove(argc, argv, &g);
+	if (strcmp(cmd, "export") == 0)
+		return cmd_export(argc, argv, &g);
+	if (strcmp(cmd, "blob") == 0)
+		return cmd_blob(argc, argv, &g);
 	if (strcmp(cmd, "help") == 0) {
 		fputs(usage, stdout);
 		return RS_EXIT_OK;

@@ -23,8 +23,10 @@
 #include "common/encode.h"
 #include "common/err.h"
 #include "common/exitcode.h"
+#include "common/file.h"
 #include "common/home.h"
 #include "common/log.h"
+#include "verifier/cmd_bundle.h"
 #include "verifier/enroll.h"
 #include "verifier/verify.h"
 
@@ -32,14 +34,19 @@
 #define JSON_SCHEMA "runseal-verify/v1"
 
 static const char USAGE[] =
-    "usage: " PROG " ledger [--home DIR | PATH] --trust FILE [--json] [-q]\n"
+    "usage: " PROG " ledger [--home DIR | PATH] --trust FILE [--checkpoint FILE]\n"
+    "                      [--json] [-q]\n"
+    "       " PROG " bundle FILE --trust FILE [--json] [-q]\n"
     "       " PROG " --help | --version\n"
     "\n"
     "Check runseal evidence offline, without trusting the machine that wrote it.\n"
     "\n"
     "Commands:\n"
     "  ledger    verify a whole ledger: every entry present and in order, the\n"
-    "            hash chain, and every signature against your trust file\n"
+    "            hash chain, every signature against your trust file, the\n"
+    "            Merkle tree and its signed checkpoints\n"
+    "  bundle    verify one exported entry offline: its signature, its\n"
+    "            inclusion under the bundled checkpoint, the checkpoint's signature\n"
     "  enroll    add a machine's TPM attestation key to your trust file (EK\n"
     "            certificate check and credential activation)\n"
     "\n"
@@ -50,13 +57,16 @@ static const char USAGE[] =
     "78 no runseal home.\n";
 
 static const char LEDGER_USAGE[] =
-    "usage: " PROG " ledger [--home DIR | PATH] --trust FILE [--json] [-q]\n"
+    "usage: " PROG " ledger [--home DIR | PATH] --trust FILE [--checkpoint FILE]\n"
+    "                      [--json] [-q]\n"
     "\n"
     "Verify a runseal ledger without trusting the file: entries 0, 1, 2, ... are\n"
     "all present and in order, each entry parses, its previous-hash link and its\n"
     "stored chain hash are recomputed from its bytes, and its signature verifies\n"
-    "against a key in the trust file. Stops at the first failing entry and says\n"
-    "which one and why.\n"
+    "against a key in the trust file. The RFC 9162 Merkle tree is recomputed\n"
+    "from the entries and compared with every stored node, and every stored\n"
+    "checkpoint must commit to the recomputed root; the latest must cover every\n"
+    "entry. Stops at the first failure and says which entry or checkpoint and why.\n"
     "\n"
     "  PATH          the ledger file\n"
     "  --home DIR    verify DIR/" RS_HOME_LEDGER "; with neither PATH nor --home, the\n"
@@ -66,14 +76,25 @@ static const char LEDGER_USAGE[] =
     "                trust. Always required: the verifier never takes a key from\n"
     "                the machine that wrote the ledger, so pin your own copy of\n"
     "                the signer's " RS_HOME_SIGNER_PUB ", obtained over a channel you trust.\n"
+    "                A line \"runseal-checkpoint-key: NAME+ID+KEY\" in it (written by\n"
+    "                runseal identity export) pins the ledger's checkpoint key;\n"
+    "                without one, checkpoint signatures are not checked (and the\n"
+    "                output says so).\n"
+    "  --checkpoint FILE\n"
+    "                a checkpoint you saw earlier (runseal checkpoint > FILE): it\n"
+    "                must be signed by the pinned checkpoint key and the ledger\n"
+    "                must still hold the tree it commits to, as a prefix (same\n"
+    "                root at its size, proved consistent with the latest\n"
+    "                checkpoint): detects a rollback or a rewritten history\n"
     "  --json        print one JSON object (schema " JSON_SCHEMA ") on stdout\n"
     "  -q, --quiet   print no verdict; the exit status is the verdict\n"
     "  -h, --help    print this help\n"
     "\n"
     "Software-key signatures prove the entries are as the key's holder signed\n"
     "them; they involve no hardware root of trust, and the output says so.\n"
-    "Entries cut off the end leave a shorter ledger that still verifies: compare\n"
-    "the printed chain head with one you recorded earlier.\n"
+    "Entries cut off the end together with their checkpoints and tree nodes\n"
+    "leave a shorter ledger that still verifies on its own: keep a checkpoint\n"
+    "and pass it with --checkpoint to detect that.\n"
     "\n"
     "Exit status: 0 verified, 1 verification failed, 64 usage error,\n"
     "65 malformed input (not a ledger, a trust file with no key), 66 ledger or\n"
@@ -109,6 +130,7 @@ enum {
 	OPT_TRUST,
 	OPT_JSON,
 	OPT_QUIET,
+	OPT_CHECKPOINT,
 };
 
 /* getopt's '?' or ':' as a message naming the argument it refused. */
@@ -151,6 +173,34 @@ json_text(const char *s)
 	return j;
 }
 
+/*
+ * The Merkle tree and checkpoint part of a ledger report: only meaningful
+ * once everything verified (null otherwise).
+ */
+static json_t *
+tree_json(const struct verify_report *rep)
+{
+	char *root = NULL;
+	json_t *o;
+
+	if (!rep->ok)
+		return json_null();
+	if (rs_base64_encode(rep->root, MERKLE_HASH_LEN, &root) != 0)
+		return NULL;
+	o = json_pack("{s:I, s:s, s:I, s:I, s:b, s:o, s:o}",
+	    "size", (json_int_t)rep->entries, "root_hash", root,
+	    "nodes", (json_int_t)rep->nodes, "checkpoints", (json_int_t)rep->checkpoints,
+	    "checkpoint_signatures_checked", rep->checkpoint_signatures,
+	    "latest_checkpoint_size", rep->has_latest ?
+	    json_integer((json_int_t)rep->latest_size) : json_null(),
+	    "your_checkpoint", rep->old_checked ?
+	    json_pack("{s:I, s:I, s:b}", "size", (json_int_t)rep->old_size,
+	    "consistency_proof_hashes", (json_int_t)rep->consistency_hashes,
+	    "consistent", 1) : json_null());
+	free(root);
+	return o;
+}
+
 /* Print the report as the one JSON object. RS_ERR_ALLOC or 0. */
 static int
 print_ledger_json(const char *path, const struct verify_report *rep)
@@ -186,7 +236,8 @@ print_ledger_json(const char *path, const struct verify_report *rep)
 	    json_object_set_new(o, "command", json_string("ledger")) != 0 ||
 	    json_object_set_new(o, "ledger", json_text(path)) != 0 ||
 	    json_object_set_new(o, "verified", json_boolean(rep->ok)) != 0 ||
-	    json_object_set_new(o, "entries", json_integer((json_int_t)rep->entries)) != 0)
+	    json_object_set_new(o, "entries", json_integer((json_int_t)rep->entries)) != 0 ||
+	    json_object_set_new(o, "tree", tree_json(rep)) != 0)
 		goto out;
 	if (json_object_set_new(o, "signers", signers) != 0) {
 		signers = NULL;     /* set_new consumed it even on failure */
@@ -214,6 +265,29 @@ out:
 	return r;
 }
 
+/* The second line of a verified ledger's verdict: its tree and checkpoints. */
+static void
+print_tree_human(const struct verify_report *rep)
+{
+	char *root = NULL;
+
+	if (rs_base64_encode(rep->root, MERKLE_HASH_LEN, &root) != 0)
+		return;
+	printf("tree: size %" PRIu64 ", root %s, %" PRIu64 " checkpoint%s ", rep->entries, root,
+	    rep->checkpoints, rep->checkpoints == 1 ? "" : "s");
+	if (rep->checkpoint_signatures)
+		printf("(signatures verified)");
+	else
+		printf("(signatures NOT checked: no " CHECKPOINT_TRUST_PREFIX "line in the "
+		    "trust file)");
+	printf("\n");
+	if (rep->old_checked)
+		printf("your checkpoint (size %" PRIu64 "): still contained; %zu-hash "
+		    "consistency proof to size %" PRIu64 " verified\n", rep->old_size,
+		    rep->consistency_hashes, rep->entries);
+	free(root);
+}
+
 static void
 print_ledger_human(const struct verify_report *rep)
 {
@@ -225,6 +299,7 @@ print_ledger_human(const struct verify_report *rep)
 	}
 	if (rep->entries == 0) {
 		printf("verified: 0 entries (empty ledger)\n");
+		print_tree_human(rep);
 		return;
 	}
 	rs_hex_encode(rep->head_chain_hash, RS_SHA256_LEN, hex);
@@ -247,6 +322,7 @@ print_ledger_human(const struct verify_report *rep)
 		printf("%" PRIu64 " software-key (no hardware root of trust)",
 		    rep->software_signed);
 	printf("\n");
+	print_tree_human(rep);
 }
 
 static int
@@ -257,13 +333,19 @@ cmd_ledger(int argc, char **argv)
 		{ "trust", required_argument, NULL, OPT_TRUST },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *help_cmd = PROG " ledger";
 	const char *home_flag = NULL, *trust_path = NULL, *path_arg = NULL;
+	const char *old_path = NULL;
 	struct attest_trust *trust = NULL;
+	struct checkpoint_trust *cp_trust = NULL;
+	struct verify_ledger_opts vopts;
 	struct verify_report rep;
+	uint8_t *old = NULL;
+	size_t old_len = 0;
 	char *home = NULL, *path = NULL;
 	int json = 0, quiet = 0, c, r, status = RS_EXIT_SOFTWARE;
 
@@ -291,6 +373,13 @@ cmd_ledger(int argc, char **argv)
 		case 'q':
 		case OPT_QUIET:
 			quiet = 1;
+			break;
+		case OPT_CHECKPOINT:
+			if (old_path != NULL) {
+				status = usage_error(help_cmd, "--checkpoint given twice");
+				goto out;
+			}
+			old_path = optarg;
 			break;
 		case 'h':
 		case OPT_HELP:
@@ -344,15 +433,33 @@ cmd_ledger(int argc, char **argv)
 	}
 
 	rs_err_clear();
-	if ((r = attest_trust_load(trust_path, &trust)) != 0) {
+	if ((r = verify_trust_load(trust_path, &trust, &cp_trust)) != 0) {
 		rs_error_code(r, "cannot load the trust file");
 		status = rs_exit_for_err(r);
 		goto out;
 	}
+	memset(&vopts, 0, sizeof(vopts));
+	vopts.cp_trust = cp_trust;
+	if (old_path != NULL) {
+		if (checkpoint_trust_count(cp_trust) == 0) {
+			status = usage_error(help_cmd, "--checkpoint needs the ledger's checkpoint "
+			    "key: a \"" CHECKPOINT_TRUST_PREFIX "...\" line in the trust file");
+			goto out;
+		}
+		rs_err_clear();
+		if ((r = rs_read_file(old_path, CHECKPOINT_MAX_NOTE, &old, &old_len)) != 0) {
+			rs_error_code(r, "cannot read your checkpoint");
+			status = rs_exit_for_err(r);
+			goto out;
+		}
+		vopts.old_checkpoint = old;
+		vopts.old_len = old_len;
+	}
 	rs_err_clear();
-	if ((r = verify_ledger_file(path, trust, &rep)) != 0) {
+	if ((r = verify_ledger(path, trust, &vopts, &rep)) != 0) {
 		rs_error_code(r, "cannot verify the ledger");
-		status = rs_exit_for_err(r);
+		/* An old checkpoint that is itself bad is a verdict, not an input error. */
+		status = r == RS_ERR_VERIFY ? RS_EXIT_VERIFY_FAILED : rs_exit_for_err(r);
 		goto out;
 	}
 
@@ -373,6 +480,8 @@ out:
 		status = RS_EXIT_IOERR;
 	}
 	attest_trust_free(trust);
+	checkpoint_trust_free(cp_trust);
+	free(old);
 	free(path);
 	free(home);
 	return status;
@@ -411,6 +520,8 @@ main(int argc, char **argv)
 	cmd = argv[optind];
 	if (strcmp(cmd, "ledger") == 0)
 		return cmd_ledger(argc - optind, argv + optind);
+	if (strcmp(cmd, "bundle") == 0)
+		return cmd_bundle(argc - optind, argv + optind);
 	if (strcmp(cmd, "enroll") == 0)
 		return cmd_enroll(argc - optind, argv + optind);
 	return usage_error(PROG, "unknown command '%s'", cmd);
