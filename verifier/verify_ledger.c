@@ -487,10 +487,6 @@ verify_ledger(const char *path, const struct attest_trust *trust,
 	if ((r = ledger_cp_iter_new(w.l, &w.cps)) != 0 || (r = next_cp(&w)) != 0 ||
 	    (r = ledger_iter_new(w.l, 0, &it)) != 0)
 		goto out;
-	/* The empty tree's checkpoint (size 0), before any entry. */
-	if ((r = at_size(&w)) != 0)
-		goto out;
-	failed = w.failed;
 	while (!failed) {
 		if ((r = ledger_iter_next(it, &row)) != 0) {
 			/* A row SQLite cannot give us, or one of the wrong shape, is bad evidence. */
@@ -508,6 +504,16 @@ verify_ledger(const char *path, const struct attest_trust *trust,
 		if (failed)
 			break;
 		w.entry = expected;
+		/*
+		 * The empty tree's checkpoint (size 0) once entry 0 checked out: a
+		 * wrong trust file is then reported as the entry it fails on.
+		 */
+		if (expected == 0 && (r = at_size(&w)) != 0)
+			goto out;
+		if (w.failed) {
+			failed = 1;
+			break;
+		}
 		if ((r = merkle_leaf_hash(row->entry, row->entry_len, leaf)) != 0 ||
 		    (r = merkle_range_append(&w.cr, leaf, check_node, &w)) != 0 ||
 		    (!w.failed && (r = at_size(&w)) != 0))
@@ -518,6 +524,12 @@ verify_ledger(const char *path, const struct attest_trust *trust,
 			break;
 		expected++;
 		rep->entries = expected;
+	}
+	/* An empty ledger: its only checkpoint is the empty tree's. */
+	if (!failed && expected == 0) {
+		if ((r = at_size(&w)) != 0)
+			goto out;
+		failed = w.failed;
 	}
 	if (!failed) {
 		if ((r = check_tail(&w)) != 0)
