@@ -240,3 +240,131 @@ out:
 	checkpoint_trust_free(cp_trust);
 	return status;
 }
+
+static const char PROOF_USAGE[] =
+    "usage: runseal-verify proof FILE --trust FILE [--json] [-q]\n"
+    "\n"
+    "Verify a proof printed by `runseal prove --json` against the signed\n"
+    "checkpoint(s) it carries, with the checkpoint key pinned in your trust file:\n"
+    "  inclusion    the leaf hash is at its index in the checkpoint's tree\n"
+    "  consistency  the old checkpoint's tree is a prefix of the new one's\n"
+    "Both follow RFC 9162 (2.1.3.2 and 2.1.4.2).\n"
+    "\n"
+    "Exit status: 0 verified, 1 verification failed, 64 usage error, 65 malformed\n"
+    "input, 66 file missing, 74 I/O error.\n";
+
+#define PROOF_HELP_CMD "runseal-verify proof"
+
+int
+cmd_proof(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "trust", required_argument, NULL, OPT_TRUST },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *trust_path = NULL, *path = NULL;
+	struct attest_trust *trust = NULL;
+	struct checkpoint_trust *cp_trust = NULL;
+	struct verify_proof_report rep;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	json_t *o = NULL;
+	char *text = NULL;
+	int json = 0, quiet = 0, c, r, status = RS_EXIT_SOFTWARE;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TRUST:
+			trust_path = optarg;
+			break;
+		case OPT_JSON:
+			json = 1;
+			break;
+		case 'q':
+		case OPT_QUIET:
+			quiet = 1;
+			break;
+		case 'h':
+		case OPT_HELP:
+			fputs(PROOF_USAGE, stdout);
+			status = RS_EXIT_OK;
+			goto out;
+		default:
+			rs_error("bad option '%s' (see '" PROOF_HELP_CMD " --help')", argv[optind - 1]);
+			status = RS_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (optind < argc)
+		path = argv[optind++];
+	if (path == NULL || path[0] == '\0' || optind < argc || trust_path == NULL) {
+		rs_error("expected one proof FILE and --trust FILE (see '" PROOF_HELP_CMD
+		    " --help')");
+		status = RS_EXIT_USAGE;
+		goto out;
+	}
+	rs_err_clear();
+	if ((r = verify_trust_load(trust_path, &trust, &cp_trust)) != 0) {
+		rs_error_code(r, "cannot load the trust file");
+		status = rs_exit_for_err(r);
+		goto out;
+	}
+	if (checkpoint_trust_count(cp_trust) == 0) {
+		rs_error("the trust file pins no checkpoint key: add the \"" CHECKPOINT_TRUST_PREFIX
+		    "...\" line from runseal identity export");
+		status = RS_EXIT_USAGE;
+		goto out;
+	}
+	rs_err_clear();
+	if ((r = rs_read_file(path, 64 * 1024, &buf, &len)) != 0 ||
+	    (r = verify_proof_json((const char *)buf, len, cp_trust, &rep)) != 0) {
+		rs_error_code(r, "cannot verify the proof");
+		status = rs_exit_for_err(r);
+		goto out;
+	}
+	if (json) {
+		o = rep.ok ? json_pack("{s:s, s:s, s:o, s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:n}",
+		    "schema", "runseal-verify/v1", "command", "proof", "proof", json_text(path),
+		    "verified", 1, "type", rep.consistency ? "consistency" : "inclusion",
+		    "origin", rep.origin, "index", (json_int_t)rep.index,
+		    "old_size", (json_int_t)rep.old_size, "tree_size", (json_int_t)rep.size,
+		    "hashes", (json_int_t)rep.hashes, "failure") :
+		    json_pack("{s:s, s:s, s:o, s:b, s:{s:o}}", "schema", "runseal-verify/v1",
+		    "command", "proof", "proof", json_text(path), "verified", 0, "failure",
+		    "reason", json_text(rep.reason));
+		if (o == NULL || (text = json_dumps(o, JSON_COMPACT)) == NULL) {
+			rs_error_code(RS_ERR_ALLOC, "building the JSON report");
+			status = RS_EXIT_SOFTWARE;
+			goto out;
+		}
+		printf("%s\n", text);
+	} else if (!quiet) {
+		if (!rep.ok)
+			printf("FAILED: %s\n", rep.reason);
+		else if (rep.consistency)
+			printf("verified: the tree of size %" PRIu64 " of %s is a prefix of its tree of "
+			    "size %" PRIu64 " (%zu-hash consistency proof, both checkpoints signed)\n",
+			    rep.old_size, rep.origin, rep.size, rep.hashes);
+		else
+			printf("verified: the leaf is at index %" PRIu64 " in the signed tree of size %"
+			    PRIu64 " of %s (%zu-hash inclusion proof)\n", rep.index, rep.size,
+			    rep.origin, rep.hashes);
+	}
+	status = rep.ok ? RS_EXIT_OK : RS_EXIT_VERIFY_FAILED;
+out:
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		rs_error("writing the verdict to stdout failed");
+		status = RS_EXIT_IOERR;
+	}
+	free(text);
+	json_decref(o);
+	free(buf);
+	attest_trust_free(trust);
+	checkpoint_trust_free(cp_trust);
+	return status;
+}

@@ -37,6 +37,7 @@ static const char USAGE[] =
     "usage: " PROG " ledger [--home DIR | PATH] --trust FILE [--checkpoint FILE]\n"
     "                      [--json] [-q]\n"
     "       " PROG " bundle FILE --trust FILE [--json] [-q]\n"
+    "       " PROG " proof FILE --trust FILE [--json] [-q]\n"
     "       " PROG " --help | --version\n"
     "\n"
     "Check runseal evidence offline, without trusting the machine that wrote it.\n"
@@ -47,6 +48,8 @@ static const char USAGE[] =
     "            Merkle tree and its signed checkpoints\n"
     "  bundle    verify one exported entry offline: its signature, its\n"
     "            inclusion under the bundled checkpoint, the checkpoint's signature\n"
+    "  proof     verify an inclusion or consistency proof from runseal prove\n"
+    "            --json against the signed checkpoints it carries\n"
     "  enroll    add a machine's TPM attestation key to your trust file (EK\n"
     "            certificate check and credential activation)\n"
     "\n"
@@ -522,6 +525,8 @@ main(int argc, char **argv)
 		return cmd_ledger(argc - optind, argv + optind);
 	if (strcmp(cmd, "bundle") == 0)
 		return cmd_bundle(argc - optind, argv + optind);
+	if (strcmp(cmd, "proof") == 0)
+		return cmd_proof(argc - optind, argv + optind);
 	if (strcmp(cmd, "enroll") == 0)
 		return cmd_enroll(argc - optind, argv + optind);
 	return usage_error(PROG, "unknown command '%s'", cmd);

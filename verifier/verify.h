@@ -109,6 +109,28 @@ struct verify_bundle_report {
 int verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
     const struct checkpoint_trust *cp_trust, struct verify_bundle_report *rep);
 
+/* What runseal-verify proof found. */
+struct verify_proof_report {
+	int ok;
+	char reason[512];               /* first failure; "" when ok */
+	int consistency;                /* 0: inclusion proof, 1: consistency proof */
+	uint64_t index;                 /* inclusion: the leaf's index */
+	uint64_t old_size;              /* consistency: the old tree size */
+	uint64_t size;                  /* the (new) tree size */
+	size_t hashes;
+	char origin[CHECKPOINT_NAME_MAX + 1];
+};
+
+/*
+ * Verify a proof printed by `runseal prove --json` (len bytes of JSON,
+ * untrusted) against the signed checkpoint(s) it carries (verify_proof.c).
+ * Returns 0 when it could be examined (rep->ok is the verdict);
+ * RS_ERR_USAGE without a trusted checkpoint key; RS_ERR_TOO_LARGE past
+ * 64 KiB.
+ */
+int verify_proof_json(const char *text, size_t len, const struct checkpoint_trust *cp_trust,
+    struct verify_proof_report *rep);
+
 /*
  * Load a trust file once for both kinds of key: PEM "PUBLIC KEY" blocks
  * (record signers, attest/verify.h) and "runseal-checkpoint-key: " lines

@@ -8,10 +8,11 @@
  *      with an entry, an inclusion proof and a checkpoint
  *   2. the checkpoint is a signed note signed by a trusted checkpoint key,
  *      whose name is the checkpoint's origin (checkpoint.h)
- *   3. the entry parses; its index is the proof's index; the proof's tree
- *      size is the checkpoint's size; every proof hash is 32 bytes
- *   4. the RFC 9162 inclusion proof leads from SHA-256(0x00 || entry) to the
- *      checkpoint's root
+ *   3. the proof's tree size is the checkpoint's size; every proof hash is
+ *      32 bytes
+ *   4. the RFC 9162 inclusion proof leads from SHA-256(0x00 || entry bytes)
+ *      to the checkpoint's root at the proof's index; then the entry
+ *      parses and its own index is that index
  *   5. the stored chain hash follows from the entry (chain of its
  *      prev_chain_hash and the entry digest)
  *   6. the envelope's signature verifies against the trusted signer keys
@@ -92,18 +93,7 @@ verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
 		bundle_failure(rep, "checkpoint: %s", rs_err_detail());
 		goto done;
 	}
-	/* 3. */
-	if ((r = proto_entry_unpack(b->entry.data, b->entry.len, &e)) != 0) {
-		if (!evidence_error(r))
-			goto out;
-		bundle_failure(rep, "malformed entry: %s", rs_err_detail());
-		goto done;
-	}
-	if (e->index != b->inclusion->index) {
-		bundle_failure(rep, "the entry is entry %" PRIu64 " but the inclusion proof is "
-		    "for index %" PRIu64, e->index, b->inclusion->index);
-		goto done;
-	}
+	/* 3. The proof's shape. */
 	if (b->inclusion->tree_size != cp->size) {
 		bundle_failure(rep, "the inclusion proof is for tree size %" PRIu64 " but the "
 		    "checkpoint is for size %" PRIu64, b->inclusion->tree_size, cp->size);
@@ -126,14 +116,29 @@ verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
 		}
 		memcpy(proof + i * MERKLE_HASH_LEN, b->inclusion->hashes[i].data, MERKLE_HASH_LEN);
 	}
-	/* 4. */
+	/*
+	 * 4. Inclusion of the bytes as given, before they are parsed: the leaf is
+	 * SHA-256(0x00 || bytes), so no interior node (0x01) can pass for one.
+	 */
 	if ((r = merkle_leaf_hash(b->entry.data, b->entry.len, leaf)) != 0)
 		goto out;
-	if ((r = merkle_verify_inclusion(e->index, cp->size, leaf, proof, n, cp->root)) != 0) {
+	if ((r = merkle_verify_inclusion(b->inclusion->index, cp->size, leaf, proof, n,
+	    cp->root)) != 0) {
 		if (r != RS_ERR_VERIFY)
 			goto out;
-		bundle_failure(rep, "entry %" PRIu64 " is not proved in the checkpoint of %s: %s",
-		    e->index, cp->origin, rs_err_detail());
+		bundle_failure(rep, "the bundled entry is not proved at index %" PRIu64 " in the "
+		    "checkpoint of %s: %s", b->inclusion->index, cp->origin, rs_err_detail());
+		goto done;
+	}
+	if ((r = proto_entry_unpack(b->entry.data, b->entry.len, &e)) != 0) {
+		if (!evidence_error(r))
+			goto out;
+		bundle_failure(rep, "malformed entry: %s", rs_err_detail());
+		goto done;
+	}
+	if (e->index != b->inclusion->index) {
+		bundle_failure(rep, "the entry says it is entry %" PRIu64 " but it is proved at "
+		    "index %" PRIu64, e->index, b->inclusion->index);
 		goto done;
 	}
 	/* 5. */
