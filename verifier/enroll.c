@@ -26,6 +26,10 @@
 #include "common/log.h"
 
 #define PROG "runseal-verify"
+/* Trust-file lines of other readers that enrollment carries over (ledger/checkpoint.h). */
+#define CARRIED_PREFIX "runseal-checkpoint-key: "
+#define CARRIED_MAX 16
+#define CARRIED_LINE_MAX 1024
 
 static const char ENROLL_USAGE[] =
     "usage: " PROG " enroll IDENTITY (--ek-ca FILE | --allow-no-ek-cert)\n"
@@ -47,6 +51,8 @@ static const char ENROLL_USAGE[] =
     "2. With --response: compare the secret the TPM released with the one in\n"
     "   the state (constant time); only if equal, append the AK to --trust\n"
     "   (created if missing) and delete the state (a challenge answers once).\n"
+    "   The identity's \"runseal-checkpoint-key:\" line (the ledger's checkpoint\n"
+    "   key), if any, is added too, on the identity file's word.\n"
     "\n"
     "  --ek-ca FILE        PEM certificates you trust to sign EK certificates\n"
     "                      (TPM makers' CAs, or swtpm_localca's for tests)\n"
@@ -118,6 +124,57 @@ expected_selection(const struct enroll_args *a, struct tpmq_pcrsel *sel, uint32_
 	return 0;
 }
 
+/*
+ * The CARRIED_PREFIX lines of text that are not in have (may be NULL), as
+ * one new string of whole lines ("" if none). These lines are the ledger's
+ * checkpoint key as `runseal identity export` wrote it: pinned on the word
+ * of the identity file, like a software signer's public key.
+ */
+static int
+carried_lines(const char *text, size_t len, const char *have, size_t have_len, char **out)
+{
+	const char *p = text, *end = text + len, *eol;
+	size_t n = 0, used = 0, l;
+	char *buf;
+
+	*out = NULL;
+	if ((buf = calloc(1, CARRIED_MAX * (CARRIED_LINE_MAX + 1) + 1)) == NULL)
+		return RS_ERR_ALLOC;
+	while (p < end) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		l = (size_t)(eol - p);
+		if (l > strlen(CARRIED_PREFIX) && l <= CARRIED_LINE_MAX &&
+		    memcmp(p, CARRIED_PREFIX, strlen(CARRIED_PREFIX)) == 0 &&
+		    memchr(p, '\0', l) == NULL && n < CARRIED_MAX) {
+			int dup = 0;
+
+			if (have != NULL) {
+				const char *q = have, *hend = have + have_len;
+
+				while (q < hend && !dup) {
+					const char *qe = memchr(q, '\n', (size_t)(hend - q));
+
+					if (qe == NULL)
+						qe = hend;
+					dup = (size_t)(qe - q) == l && memcmp(q, p, l) == 0;
+					q = qe + 1;
+				}
+			}
+			if (!dup) {
+				memcpy(buf + used, p, l);
+				used += l;
+				buf[used++] = '\n';
+				n++;
+			}
+		}
+		p = eol + 1;
+	}
+	buf[used] = '\0';
+	*out = buf;
+	return 0;
+}
+
 static void
 utc_now(char *buf, size_t len)
 {
@@ -138,7 +195,8 @@ enroll_challenge(const struct enroll_args *a)
 	struct tpmq_pcrsel want;
 	uint8_t secret[CRED_SECRET_LEN], *text = NULL, *payload = NULL;
 	size_t len = 0, plen = 0;
-	char *challenge = NULL, *state = NULL, got_sel[TPMQ_PCRSEL_TEXT_MAX];
+	char *challenge = NULL, *state = NULL, *carried = NULL, *full = NULL;
+	char got_sel[TPMQ_PCRSEL_TEXT_MAX];
 	char want_sel[TPMQ_PCRSEL_TEXT_MAX], name[2 * TPMQ_NAME_LEN + 1];
 	uint32_t app = 0;
 	int r;
@@ -199,9 +257,16 @@ enroll_challenge(const struct enroll_args *a)
 	if ((r = cred_make(&id.ek.pub, id.ak.ak.name, secret, sizeof(secret), &payload,
 	    &plen)) != 0 ||
 	    (r = tpmtext_challenge_format(id.ak.ak.name, payload, plen, &challenge)) != 0 ||
-	    (r = tpmtext_state_format(secret, sizeof(secret), &pending, &state)) != 0)
+	    (r = tpmtext_state_format(secret, sizeof(secret), &pending, &state)) != 0 ||
+	    (r = carried_lines((const char *)text, len, NULL, 0, &carried)) != 0)
 		goto out;
-	if ((r = rs_write_file_atomic(a->state, state, strlen(state), 0600, 0)) != 0 ||
+	if ((full = malloc(strlen(state) + strlen(carried) + 1)) == NULL) {
+		r = RS_ERR_ALLOC;
+		goto out;
+	}
+	memcpy(full, state, strlen(state));
+	memcpy(full + strlen(state), carried, strlen(carried) + 1);
+	if ((r = rs_write_file_atomic(a->state, full, strlen(full), 0600, 0)) != 0 ||
 	    (r = rs_write_file_atomic(a->challenge, challenge, strlen(challenge), 0644, 0)) != 0)
 		goto out;
 	rs_hex_encode(id.ak.ak.name, TPMQ_NAME_LEN, name);
@@ -236,6 +301,11 @@ out:
 		OPENSSL_cleanse(state, strlen(state));
 		free(state);
 	}
+	if (full != NULL) {
+		OPENSSL_cleanse(full, strlen(full));
+		free(full);
+	}
+	free(carried);
 	free(challenge);
 	free(payload);
 	free(text);
@@ -281,7 +351,7 @@ enroll_response(const struct enroll_args *a)
 	uint8_t secret[TPMTEXT_SECRET_MAX], answer[TPMTEXT_SECRET_MAX], for_ak[TPMQ_NAME_LEN];
 	uint8_t *stext = NULL, *rtext = NULL, *ttext = NULL;
 	size_t slen = 0, rlen = 0, tlen = 0, secret_len = 0, answer_len = 0, n;
-	char *block = NULL, *out = NULL, name[2 * TPMQ_NAME_LEN + 1];
+	char *block = NULL, *out = NULL, *carried = NULL, name[2 * TPMQ_NAME_LEN + 1];
 	int has = 0, r;
 
 	memset(secret, 0, sizeof(secret));
@@ -321,10 +391,19 @@ enroll_response(const struct enroll_args *a)
 			goto out;
 		}
 	}
-	if (!has) {
-		if ((r = tpmtext_ak_format(&pending, &block)) != 0)
+	if ((r = carried_lines((const char *)stext, slen, (const char *)ttext, tlen,
+	    &carried)) != 0)
+		goto out;
+	if (!has || carried[0] != '\0') {
+		if (has)
+			block = strdup("");
+		else if ((r = tpmtext_ak_format(&pending, &block)) != 0)
 			goto out;
-		n = tlen + 1 + strlen(block) + 1;
+		if (block == NULL) {
+			r = RS_ERR_ALLOC;
+			goto out;
+		}
+		n = tlen + 1 + strlen(block) + strlen(carried) + 1;
 		if ((out = malloc(n)) == NULL) {
 			r = RS_ERR_ALLOC;
 			goto out;
@@ -334,6 +413,7 @@ enroll_response(const struct enroll_args *a)
 		if (tlen > 0 && ttext[tlen - 1] != '\n')
 			out[n++] = '\n';
 		memcpy(out + n, block, strlen(block) + 1);
+		strcat(out, carried);
 		if ((r = rs_write_file_atomic(a->trust, out, strlen(out), 0644, 0)) != 0)
 			goto out;
 	}
@@ -360,6 +440,9 @@ enroll_response(const struct enroll_args *a)
 		printf("%s AK %.24s… in %s (root of trust: TPM; EK %s)\n",
 		    has ? "already enrolled:" : "enrolled", name, a->trust, pending.ek_certified ?
 		    "certificate chain verified" : "WITHOUT certificate");
+		if (carried[0] != '\0')
+			printf("also pinned, on the identity file's word: the ledger's checkpoint "
+			    "key (%.*s…)\n", 40, carried);
 	}
 	r = 0;
 out:
@@ -371,6 +454,7 @@ out:
 	}
 	free(rtext);
 	free(ttext);
+	free(carried);
 	free(block);
 	free(out);
 	return r;

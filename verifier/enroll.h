@@ -10,7 +10,10 @@
  *   2. on the machine: runseal identity activate C -o R (the TPM releases
  *      the secret only if it holds the EK and has the AK loaded);
  *   3. runseal-verify enroll --response R --state S --trust T compares the
- *      secret in constant time and only then appends the AK to T.
+ *      secret in constant time and only then appends the AK to T, with the
+ *      identity's "runseal-checkpoint-key:" line (carried in S) if T lacks
+ *      it: the ledger's checkpoint key, pinned on the identity file's word
+ *      as a software signer's key would be.
  *
  * --allow-no-ek-cert accepts an EK without certificate (nothing ties it to
  * a TPM maker); the trust entry records it and every report says so.
