@@ -16,7 +16,9 @@
  *   5. the stored chain hash follows from the entry (chain of its
  *      prev_chain_hash and the entry digest)
  *   6. the envelope's signature verifies against the trusted signer keys
- *   7. identity material, if any, is the key that signed (software keys)
+ *   7. identity material, if any, is exactly the key that signed (software
+ *      keys); the checkpoint key, if any, is the key that signed the
+ *      checkpoint
  */
 #include "verifier/verify.h"
 
@@ -25,6 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "attest/signer.h"
 #include "common/err.h"
@@ -48,6 +55,30 @@ bundle_failure(struct verify_bundle_report *rep, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* 1 if pem is exactly one public key as OpenSSL writes it (nothing added or altered). */
+static int
+pem_is_canonical(const uint8_t *pem, size_t len)
+{
+	EVP_PKEY *k = NULL;
+	BIO *in = NULL, *out = NULL;
+	char *again = NULL;
+	long n = 0;
+	int ok = 0;
+
+	if (len > INT32_MAX || (in = BIO_new_mem_buf(pem, (int)len)) == NULL ||
+	    (k = PEM_read_bio_PUBKEY(in, NULL, NULL, NULL)) == NULL ||
+	    (out = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_PUBKEY(out, k) != 1 ||
+	    (n = BIO_get_mem_data(out, &again)) <= 0)
+		goto out;
+	ok = (size_t)n == len && memcmp(again, pem, len) == 0;
+out:
+	ERR_clear_error();
+	BIO_free(in);
+	BIO_free(out);
+	EVP_PKEY_free(k);
+	return ok;
+}
+
 static int
 evidence_error(int err)
 {
@@ -62,6 +93,8 @@ verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
 	proto_entry *e = NULL;
 	struct checkpoint *cp = NULL;
 	struct attest_trust *id_trust = NULL;
+	struct checkpoint_trust *key_trust = NULL;
+	struct checkpoint *cp2 = NULL;
 	struct attest_verdict v;
 	uint8_t *proof = NULL, leaf[MERKLE_HASH_LEN], digest[RS_SHA256_LEN];
 	uint8_t chain[RS_SHA256_LEN];
@@ -161,14 +194,33 @@ verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
 		bundle_failure(rep, "entry %" PRIu64 ": %s", e->index, rs_err_detail());
 		goto done;
 	}
-	/* 7. The identity carried is informational, but must not name someone else. */
+	/*
+	 * 7. What the bundle carries besides the evidence is informational (the
+	 * verifier trusts only the trust file), but must not be altered or name
+	 * someone else: the identity is exactly the canonical PEM of the key
+	 * that signed, the checkpoint key a well-formed verifier key under which
+	 * the checkpoint verifies too.
+	 */
 	if (b->identity.len > 0 && v.signer_kind == ATTEST_SIGNER_SOFTWARE) {
 		if (attest_trust_from_pem((const char *)b->identity.data, b->identity.len,
 		    &id_trust) != 0 ||
 		    attest_envelope_verify(e->envelope.data, e->envelope.len, id_trust, &v,
-		    NULL) != 0) {
+		    NULL) != 0 || !pem_is_canonical(b->identity.data, b->identity.len)) {
 			bundle_failure(rep, "entry %" PRIu64 ": the bundle's identity material is "
 			    "not the key that signed the entry", e->index);
+			goto done;
+		}
+	}
+	if (b->checkpoint_key != NULL && b->checkpoint_key[0] != '\0') {
+		if (checkpoint_trust_new(&key_trust) != 0) {
+			r = RS_ERR_ALLOC;
+			goto out;
+		}
+		if (checkpoint_trust_add_vkey(key_trust, b->checkpoint_key,
+		    strlen(b->checkpoint_key)) != 0 ||
+		    checkpoint_open(b->checkpoint.data, b->checkpoint.len, key_trust, &cp2) != 0) {
+			bundle_failure(rep, "the bundle's checkpoint key is not the key that signed "
+			    "its checkpoint");
 			goto done;
 		}
 	}
@@ -187,6 +239,8 @@ out:
 	if (r != 0)
 		memset(rep, 0, sizeof(*rep));
 	attest_trust_free(id_trust);
+	checkpoint_trust_free(key_trust);
+	checkpoint_free(cp2);
 	free(proof);
 	checkpoint_free(cp);
 	proto_entry_free(e);

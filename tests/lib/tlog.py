@@ -273,7 +273,9 @@ def parse_bundle(b):
 
 
 def build_bundle(d):
-    inc = [(1, d["index"]), (2, d["tree_size"])] + [(3, h) for h in d["hashes"]]
+    # proto3: fields at their default value are not written.
+    inc = [(n, x) for n, x in ((1, d["index"]), (2, d["tree_size"])) if x != 0]
+    inc += [(3, h) for h in d["hashes"]]
     fs = [(1, d["version"]), (2, d["entry"]), (3, d["chain_hash"]), (4, encode(inc)),
           (5, d["checkpoint"])]
     if d["identity"]:
