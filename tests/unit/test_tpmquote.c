@@ -416,7 +416,8 @@ kdfa_test(const uint8_t *key, size_t keylen, const char *label, const uint8_t *u
 	msg[n++] = 0; msg[n++] = 0; msg[n++] = 0; msg[n++] = 1;
 	memcpy(msg + n, label, strlen(label) + 1);
 	n += strlen(label) + 1;
-	memcpy(msg + n, u, ulen);
+	if (ulen > 0)
+		memcpy(msg + n, u, ulen);
 	n += ulen;
 	msg[n++] = (uint8_t)(bits >> 24); msg[n++] = (uint8_t)(bits >> 16);
 	msg[n++] = (uint8_t)(bits >> 8); msg[n++] = (uint8_t)bits;
