@@ -381,6 +381,45 @@ probe_consistency(uint64_t m, uint64_t n, uint8_t proof[MERKLE_MAX_PROOF][32],
 	}
 }
 
+
+/*
+ * The second-preimage attack RFC 9162's prefixes exist for: the children of
+ * an interior node presented as one leaf's data. With 6 leaves, the real
+ * root is also MTH over the 3 level-1 nodes; a verifier that hashed leaf
+ * data without the 0x00 prefix would accept "leaf 0 of a 3-leaf tree" =
+ * L0 || L1 with the path [N(1,1), N(1,2)].
+ */
+static void
+test_interior_node_as_leaf(void **state)
+{
+	struct store s;
+	struct merkle_range cr;
+	uint8_t leaves[8][32], root6[32], data[64], leaf[32], path[2][32], n10[32];
+	size_t i;
+
+	(void)state;
+	store_init(&s, 8);
+	merkle_range_init(&cr);
+	for (i = 0; i < 6; i++) {
+		memset(data, (int)i, 8);
+		assert_int_equal(merkle_leaf_hash(data, 8, leaves[i]), 0);
+		assert_int_equal(merkle_range_append(&cr, leaves[i], store_put, &s), 0);
+	}
+	assert_int_equal(merkle_range_root(&cr, root6), 0);
+	memcpy(path[0], s.level[1][1], 32);
+	memcpy(path[1], s.level[1][2], 32);
+	memcpy(n10, s.level[1][0], 32);
+	/* Handed the node's hash as a "leaf hash", the pure check cannot know: */
+	assert_int_equal(merkle_verify_inclusion(0, 3, n10, &path[0][0], 2, root6), 0);
+	/* which is why leaf hashes are always computed from the data, with 0x00: */
+	memcpy(data, leaves[0], 32);
+	memcpy(data + 32, leaves[1], 32);
+	assert_int_equal(merkle_leaf_hash(data, 64, leaf), 0);
+	assert_memory_not_equal(leaf, n10, 32);
+	REFUSED(merkle_verify_inclusion(0, 3, leaf, &path[0][0], 2, root6));
+	store_free(&s);
+}
+
 static uint64_t
 max_n(void)
 {
@@ -583,6 +622,7 @@ main(void)
 		cmocka_unit_test(test_vector_consistency),
 		cmocka_unit_test(test_range_append),
 		cmocka_unit_test(test_preconditions),
+		cmocka_unit_test(test_interior_node_as_leaf),
 		cmocka_unit_test(test_differential),
 	};
 

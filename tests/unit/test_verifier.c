@@ -22,6 +22,7 @@
 #include "attest/verify.h"
 #include "common/err.h"
 #include "common/file.h"
+#include "ledger/bundle.h"
 #include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
@@ -570,6 +571,162 @@ test_missing_and_not_a_ledger(void **state)
 	assert_int_equal(rep.ok, 0);
 }
 
+
+/* The latest stored checkpoint's note (caller frees). */
+static uint8_t *
+stored_checkpoint(uint64_t size, size_t *len)
+{
+	struct ledger *l = NULL;
+	uint8_t *note = NULL;
+
+	assert_int_equal(ledger_open(db_path, 0, &l), 0);
+	assert_int_equal(ledger_checkpoint_get(l, size, &note, len), 0);
+	ledger_close(l);
+	return note;
+}
+
+static void
+test_checkpoints_signed(void **state)
+{
+	struct verify_ledger_opts o = { cptrust_1, NULL, 0 };
+	struct verify_report rep;
+
+	(void)state;
+	assert_int_equal(verify_ledger(db_path, trust_1, &o, &rep), 0);
+	if (!rep.ok)
+		fail_msg("%s", rep.reason);
+	assert_int_equal(rep.checkpoints, N_ENTRIES);
+	assert_int_equal(rep.checkpoint_signatures, 1);
+	assert_int_equal(rep.latest_size, N_ENTRIES);
+	assert_int_equal(rep.nodes, 2 * N_ENTRIES - 1);
+	/* Another ledger key: every checkpoint is someone else's. */
+	o.cp_trust = cptrust_2;
+	assert_int_equal(verify_ledger(db_path, trust_1, &o, &rep), 0);
+	assert_int_equal(rep.ok, 0);
+	assert_non_null(strstr(rep.reason, "checkpoint for size 1: "));
+	assert_non_null(strstr(rep.reason, "not signed by a checkpoint key in the trust file"));
+}
+
+static void
+test_old_checkpoint_prefix_rollback_fork(void **state)
+{
+	struct verify_ledger_opts o = { cptrust_1, NULL, 0 };
+	struct verify_report rep;
+	uint8_t *old, *fork_cp;
+	size_t len = 0, flen = 0;
+
+	(void)state;
+	old = stored_checkpoint(2, &len);
+	o.old_checkpoint = old;
+	o.old_len = len;
+	assert_int_equal(verify_ledger(db_path, trust_1, &o, &rep), 0);
+	if (!rep.ok)
+		fail_msg("%s", rep.reason);
+	assert_int_equal(rep.old_checked, 1);
+	assert_int_equal(rep.old_size, 2);
+	assert_true(rep.consistency_hashes > 0);
+	free(old);
+	/* The whole tail cut (entries, nodes, checkpoint): only the old checkpoint tells. */
+	old = stored_checkpoint(N_ENTRIES, &len);
+	o.old_checkpoint = old;
+	o.old_len = len;
+	tamper("DROP TRIGGER IF EXISTS checkpoints_no_delete; DROP TRIGGER IF EXISTS "
+	    "merkle_no_delete; DELETE FROM entries WHERE idx = 3; DELETE FROM checkpoints "
+	    "WHERE size = 4; DELETE FROM merkle WHERE (level = 0 AND idx = 3) OR "
+	    "(level = 1 AND idx = 1) OR level = 2");
+	verify_ok(trust_1, N_ENTRIES - 1);
+	assert_int_equal(verify_ledger(db_path, trust_1, &o, &rep), 0);
+	assert_int_equal(rep.ok, 0);
+	assert_non_null(strstr(rep.reason, "the ledger was rolled back"));
+	/* A fork: the same size 3 rebuilt with a different entry. */
+	append_with(signer1, 1);
+	fork_cp = stored_checkpoint(N_ENTRIES, &flen);
+	assert_int_equal(verify_ledger(db_path, trust_1, &o, &rep), 0);
+	assert_int_equal(rep.ok, 0);
+	assert_non_null(strstr(rep.reason, "forked or was rewritten"));
+	assert_memory_not_equal(fork_cp, old, flen < len ? flen : len);
+	/* An old checkpoint not signed by the pinned key is not an input we use. */
+	o.cp_trust = cptrust_2;
+	assert_int_equal(verify_ledger(db_path, trust_1, &o, &rep), RS_ERR_VERIFY);
+	o.cp_trust = NULL;
+	assert_int_equal(verify_ledger(db_path, trust_1, &o, &rep), RS_ERR_USAGE);
+	free(old);
+	free(fork_cp);
+}
+
+static void
+test_merkle_node_tampered(void **state)
+{
+	(void)state;
+	tamper("DROP TRIGGER IF EXISTS merkle_no_update;"
+	    "UPDATE merkle SET hash = zeroblob(32) WHERE level = 1 AND idx = 1");
+	verify_fails(trust_1, 3, "stored Merkle node (level 1, index 1) does not match "
+	    "entries 2-3");
+}
+
+static void
+test_bundle_round_trip_and_flips(void **state)
+{
+	struct verify_bundle_report rep;
+	struct ledger *l = NULL;
+	uint8_t *b = NULL, *bad;
+	size_t len = 0, i;
+
+	(void)state;
+	assert_int_equal(ledger_open(db_path, 0, &l), 0);
+	assert_int_equal(bundle_export(l, 1, 0, NULL, NULL, &b, &len), 0);
+	assert_int_equal(bundle_export(l, N_ENTRIES, 0, NULL, NULL, &bad, &i), RS_ERR_USAGE);
+	ledger_close(l);
+	assert_int_equal(verify_bundle(b, len, trust_1, cptrust_1, &rep), 0);
+	if (!rep.ok)
+		fail_msg("%s", rep.reason);
+	assert_int_equal(rep.index, 1);
+	assert_int_equal(rep.tree_size, N_ENTRIES);
+	assert_string_equal(rep.origin, "test");
+	assert_int_equal(verify_bundle(b, len, trust_1, NULL, &rep), RS_ERR_USAGE);
+	assert_int_equal(verify_bundle(b, len, trust_2, cptrust_1, &rep), 0);
+	assert_int_equal(rep.ok, 0);
+	assert_int_equal(verify_bundle(b, len, trust_1, cptrust_2, &rep), 0);
+	assert_int_equal(rep.ok, 0);
+	/* Every byte flipped: never verified, always examined. */
+	bad = malloc(len);
+	assert_non_null(bad);
+	for (i = 0; i < len; i++) {
+		memcpy(bad, b, len);
+		bad[i] ^= 0x10;
+		assert_int_equal(verify_bundle(bad, len, trust_1, cptrust_1, &rep), 0);
+		if (rep.ok)
+			fail_msg("bundle with byte %zu flipped verified", i);
+	}
+	/* Truncated anywhere. */
+	for (i = 0; i < len; i += 7) {
+		assert_int_equal(verify_bundle(b, i, trust_1, cptrust_1, &rep), 0);
+		assert_int_equal(rep.ok, 0);
+	}
+	free(bad);
+	free(b);
+}
+
+static void
+test_proof_json(void **state)
+{
+	struct verify_proof_report rep;
+	static const char *const bad[] = {
+		"", "[]", "{}", "{\"schema\":\"runseal-proof/v1\"}",
+		"{\"schema\":\"runseal-proof/v1\",\"type\":\"inclusion\",\"index\":-1}",
+		"{\"schema\":\"runseal-proof/v1\",\"type\":\"consistency\",\"old_size\":1,"
+		"\"new_size\":2,\"hashes\":[]}",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(verify_proof_json(bad[i], strlen(bad[i]), cptrust_1, &rep), 0);
+		assert_int_equal(rep.ok, 0);
+	}
+	assert_int_equal(verify_proof_json("{}", 2, NULL, &rep), RS_ERR_USAGE);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, NULL)
 
 int
@@ -596,6 +753,11 @@ main(void)
 		T(test_negative_row_inserted),
 		T(test_garbage_entry),
 		T(test_missing_and_not_a_ledger),
+		T(test_checkpoints_signed),
+		T(test_old_checkpoint_prefix_rollback_fork),
+		T(test_merkle_node_tampered),
+		T(test_bundle_round_trip_and_flips),
+		T(test_proof_json),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
