@@ -281,7 +281,7 @@ mcp_serve(FILE *in, FILE *out, const struct mcp_server_info *info,
 			r = send_error(&s, NULL, RPC_INVALID_REQUEST, "message too large");
 		} else if (len == 0 || (len == 1 && buf[0] == '\r')) {
 			continue;
-		} else if ((msg = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		} else if ((msg = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr)) == NULL) {
 			r = send_error(&s, NULL, RPC_PARSE_ERROR, "parse error: invalid JSON");
 		} else {
 			if (json_is_object(msg))
