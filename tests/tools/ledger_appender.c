@@ -77,6 +77,17 @@ main(int argc, char **argv)
 	const char *fail_point = NULL;
 	int fail_errno = 0;
 
+	/* What this build can do, for the tests to decide what to skip. */
+	if (argc == 2 && strcmp(argv[1], "--features") == 0) {
+#ifdef RS_HAVE_FIU
+		printf("fiu\n");
+#endif
+#ifdef __SANITIZE_ADDRESS__
+		/* libfiu's preload libraries and ASan's interceptors do not mix. */
+		printf("asan\n");
+#endif
+		return 0;
+	}
 	if (argc >= 6 && strcmp(argv[argc - 3], "--fail") == 0) {
 		fail_point = argv[argc - 2];
 		fail_errno = atoi(argv[argc - 1]);
