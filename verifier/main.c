@@ -204,6 +204,27 @@ tree_json(const struct verify_report *rep)
 	return o;
 }
 
+/* Which root of trust each entry has, as runs of entries; NULL on allocation failure. */
+static json_t *
+roots_json(const struct verify_report *rep)
+{
+	json_t *a, *run;
+	size_t i;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < rep->n_root_runs; i++) {
+		run = json_pack("{s:I, s:I, s:s}", "first", (json_int_t)rep->root_runs[i].first,
+		    "last", (json_int_t)rep->root_runs[i].last, "root_of_trust",
+		    attest_root_text(rep->root_runs[i].root));
+		if (run == NULL || json_array_append_new(a, run) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 /* Print the report as the one JSON object. RS_ERR_ALLOC or 0. */
 static int
 print_ledger_json(const char *path, const struct verify_report *rep)
@@ -225,7 +246,8 @@ print_ledger_json(const char *path, const struct verify_report *rep)
 	    json_object_set_new(signers, "tpm_ek_without_certificate",
 	    json_integer((json_int_t)rep->tpm_no_ek_cert)) != 0 ||
 	    json_object_set_new(signers, "tpm_epochs",
-	    json_integer((json_int_t)rep->tpm_epochs)) != 0)
+	    json_integer((json_int_t)rep->tpm_epochs)) != 0 ||
+	    json_object_set_new(signers, "roots_of_trust", roots_json(rep)) != 0)
 		goto out;
 	if (!rep->ok) {
 		if ((failure = json_object()) == NULL ||
@@ -295,6 +317,7 @@ static void
 print_ledger_human(const struct verify_report *rep)
 {
 	char hex[2 * RS_SHA256_LEN + 1];
+	size_t i;
 
 	if (!rep->ok) {
 		printf("FAILED: %s\n", rep->reason);
@@ -325,6 +348,16 @@ print_ledger_human(const struct verify_report *rep)
 		printf("%" PRIu64 " software-key (no hardware root of trust)",
 		    rep->software_signed);
 	printf("\n");
+	for (i = 0; i < rep->n_root_runs; i++) {
+		if (rep->root_runs[i].first == rep->root_runs[i].last)
+			printf("  entry %" PRIu64 ": ", rep->root_runs[i].first);
+		else
+			printf("  entries %" PRIu64 "-%" PRIu64 ": ", rep->root_runs[i].first,
+			    rep->root_runs[i].last);
+		printf("%s\n", attest_root_text(rep->root_runs[i].root));
+	}
+	if (rep->root_runs_truncated)
+		printf("  (more: see --json)\n");
 	print_tree_human(rep);
 }
 

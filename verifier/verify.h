@@ -12,6 +12,8 @@
 #include "ledger/checkpoint.h"
 #include "ledger/merkle.h"
 
+#define VERIFY_ROOT_RUNS 32
+
 struct verify_report {
 	int ok;                     /* 1: every check passed */
 	uint64_t entries;           /* entries that passed every check (on failure: those before it) */
@@ -20,6 +22,13 @@ struct verify_report {
 	uint64_t tpm_ek_certified;  /* of those: AK enrolled with a verified EK certificate */
 	uint64_t tpm_no_ek_cert;    /* of those: AK enrolled with an EK without certificate */
 	uint64_t tpm_epochs;        /* TPM epochs (reset/restart) their quotes span */
+	/* Which root of trust each entry has: runs of consecutive entries. */
+	struct verify_root_run {
+		uint64_t first, last;   /* entry indexes, inclusive */
+		int root;               /* enum attest_root */
+	} root_runs[VERIFY_ROOT_RUNS];
+	size_t n_root_runs;
+	int root_runs_truncated;    /* more changes of root than VERIFY_ROOT_RUNS */
 	int has_failed_index;
 	uint64_t failed_index;      /* first failing entry, if has_failed_index */
 	char reason[512];           /* first failure, in words; "" when ok */

@@ -93,6 +93,28 @@ report_global(struct verify_report *rep, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Entry index has root of trust root: extend the current run or start one. */
+static void
+add_root(struct verify_report *rep, uint64_t index, int root)
+{
+	struct verify_root_run *run;
+
+	if (rep->n_root_runs > 0) {
+		run = &rep->root_runs[rep->n_root_runs - 1];
+		if (run->root == root && run->last + 1 == index) {
+			run->last = index;
+			return;
+		}
+	}
+	if (rep->n_root_runs == VERIFY_ROOT_RUNS) {
+		rep->root_runs_truncated = 1;
+		return;
+	}
+	run = &rep->root_runs[rep->n_root_runs++];
+	run->first = run->last = index;
+	run->root = root;
+}
+
 /*
  * Check one row against the expected index and the running chain hash.
  * Returns 0 with *failed = 0 if it passed (chain advanced, counters bumped),
@@ -197,6 +219,7 @@ check_row(const struct ledger_row *row, uint64_t expected,
 		    verdict.signer_kind);
 		goto out;
 	}
+	add_root(rep, expected, verdict.root);
 	memcpy(chain, next, RS_SHA256_LEN);
 	*failed = 0;
 	r = 0;

@@ -100,6 +100,8 @@ o = json.load(open(sys.argv[1]))
 s = o["signers"]
 assert o["verified"] and o["entries"] == 10, o
 assert s["tpm"] == 10 and s["tpm_ek_certified"] == 10 and s["tpm_epochs"] == 2, o
+assert [(r["first"], r["last"]) for r in s["roots_of_trust"]] == [(0, 9)], o
+assert "EK certificate chain verified" in s["roots_of_trust"][0]["root_of_trust"], o
 PY
 ok
 
@@ -113,7 +115,7 @@ expect_status 0 rs identity activate "$T/c.pem" -o "$T/r.pem"
 expect_status 0 rsv enroll --response "$T/r.pem" --state "$T/s.pem" --trust "$T/trust-nocert.pem"
 expect_in "$T/trust-nocert.pem" "EK-Certificate: none"
 expect_status 0 rsv ledger --home "$RUNSEAL_HOME" --trust "$T/trust-nocert.pem"
-expect_in "$T/out" "EK WITHOUT certificate"
+expect_in "$T/out" "entries 0-9: TPM quote; AK enrolled by credential activation; EK WITHOUT certificate"
 
 # ---- the TPM is required: no TPM, no run, ledger unchanged ---------------------------
 before=$(sha256sum < "$RUNSEAL_HOME/ledger.db")
