@@ -81,6 +81,18 @@ rng = random.Random(SEED)
 with Env() as e:
     e.setup_ledger(runs=0)
     acked, kills = {}, 0
+    # How long an appender takes to start and make its first append (longer
+    # under ASan): kills are spread around and past it, so that most land
+    # while appends are under way, not during start-up.
+    starts = []
+    for _ in range(3):
+        t0 = time.monotonic()
+        p = subprocess.run([APPENDER, e.home, "1"], capture_output=True, text=True)
+        starts.append(time.monotonic() - t0)
+        if p.returncode != 0:
+            fail(f"appender: {p.stderr}")
+        collect(acked, p.stdout)
+    start = sorted(starts)[1]
     for it in range(ITERATIONS):
         procs = [subprocess.Popen([APPENDER, e.home, "1000000", str(rng.choice((1, 1, 4)))],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -89,7 +101,7 @@ with Env() as e:
         if it % 20 == 7:
             run = subprocess.Popen([RUNSEAL, "run", "--json", "--", "true"], env=e.env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(rng.uniform(0.0, 0.04))
+        time.sleep(rng.uniform(0.5 * start, start + 0.04))
         for p in rng.sample(procs, len(procs)):
             p.send_signal(signal.SIGKILL)
             time.sleep(rng.uniform(0.0, 0.005))
