@@ -172,6 +172,12 @@ attest_signer_kind(const struct attest_signer *s)
 	return s->kind;
 }
 
+unsigned
+attest_signer_tpm_extends(const struct attest_signer *s)
+{
+	return s->tpm != NULL ? tpm_ak_extends(s->tpm) : 0;
+}
+
 int
 attest_signer_export_trust(const struct attest_signer *s, char **pem_out)
 {

@@ -70,6 +70,13 @@ void attest_signer_free(struct attest_signer *s);
 enum attest_signer_kind attest_signer_kind(const struct attest_signer *s);
 
 /*
+ * PCR extends the TPM signer has made (0 for software). After a failed
+ * append, a count above the appended entries means the TPM moved without
+ * a ledger entry: the next entry of the TPM epoch will fail PCR replay.
+ */
+unsigned attest_signer_tpm_extends(const struct attest_signer *s);
+
+/*
  * The trust anchor a verifier pins for this signer, as a new PEM string
  * (SubjectPublicKeyInfo "PUBLIC KEY" block for software keys). Caller frees.
  * RS_ERR_UNSUPPORTED for the TPM signer: its anchor is made by enrollment

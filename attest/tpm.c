@@ -36,6 +36,7 @@ struct tpm_ak {
 	uint32_t handle;
 	uint8_t *serial;                /* Esys_TR_Serialize of the AK: no round trip to restore */
 	size_t serial_len;
+	unsigned extends;               /* successful PCR extends so far */
 	TPM2B_AUTH auth;                /* secret */
 };
 
@@ -739,6 +740,12 @@ out:
 	return r;
 }
 
+unsigned
+tpm_ak_extends(const struct tpm_ak *ak)
+{
+	return ak->extends;
+}
+
 void
 tpm_quote_clear(struct tpm_quote *q)
 {
@@ -823,6 +830,7 @@ tpm_ak_quote(struct tpm_ak *ak, uint32_t app_pcr, const struct tpmq_pcrsel *sel,
 		goto out;
 	if ((r = tpmc_pcr_extend(&c, app_pcr, digest)) != 0)
 		goto out;
+	ak->extends++;
 	for (attempt = 0; attempt < TPM_QUOTE_ATTEMPTS && !matched; attempt++) {
 		Esys_Free(quoted);
 		Esys_Free(sig);

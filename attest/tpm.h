@@ -95,6 +95,8 @@ struct tpm_ak;
 int tpm_ak_open(const char *tcti, uint32_t handle, const uint8_t *ak_pub, size_t ak_pub_len,
     const uint8_t *auth, size_t auth_len, struct tpm_ak **out);
 void tpm_ak_free(struct tpm_ak *ak);
+/* PCR extends this AK's process has made (for explaining a failed append). */
+unsigned tpm_ak_extends(const struct tpm_ak *ak);
 
 /* One quote as the TPM returned it, with the PCR values it covers. */
 struct tpm_quote {

@@ -115,6 +115,11 @@ pipeline_run(const struct pipeline_request *req, struct pipeline_result *res)
 	sc.record_len = record_len;
 	if ((r = ledger_append(ledger, seal_cb, &sc, &res->appended)) != 0) {
 		r = step_failed(r, "appending to the ledger (nothing was recorded)");
+		if (attest_signer_tpm_extends(signer) > 0)
+			r = rs_fail(r, "%s; but the TPM's application PCR was already extended "
+			    "for this run, so the next entry of this TPM epoch will fail "
+			    "runseal-verify's PCR replay (an extend without a ledger entry)",
+			    rs_err_detail());
 		goto out;
 	}
 	memcpy(res->record_digest, sc.digest, RS_SHA256_LEN);

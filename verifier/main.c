@@ -357,7 +357,7 @@ print_ledger_human(const struct verify_report *rep)
 		printf("%s\n", attest_root_text(rep->root_runs[i].root));
 	}
 	if (rep->root_runs_truncated)
-		printf("  (more: see --json)\n");
+		printf("  (and more changes of root of trust than are listed)\n");
 	print_tree_human(rep);
 }
 
