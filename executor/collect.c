@@ -26,13 +26,18 @@
 #include "common/err.h"
 #include "common/hash.h"
 
-#define REL_MAX 4096            /* longest relative path kept, NUL included */
+#define REL_MAX (EXEC_COLLECT_MAX_PATH + 1)     /* NUL included */
+
+static const char *const event_kinds[] = { "special_file", "hardlink", "output_skipped" };
+#define N_KINDS (sizeof(event_kinds) / sizeof(event_kinds[0]))
 
 struct walk {
 	struct attest_run *run;
 	uint64_t max_bytes;
 	uint64_t used;              /* bytes collected so far */
 	size_t entries;             /* entries seen so far */
+	size_t names;               /* bytes of recorded output names */
+	size_t listed[N_KINDS];     /* events with their own detail, per kind */
 	int stopped;                /* a bound was reached: collect nothing more */
 	char rel[REL_MAX];          /* relative path of the current entry */
 };
@@ -73,7 +78,15 @@ event(struct walk *w, const char *kind, const char *fmt, ...)
 {
 	char detail[REL_MAX + 128];
 	va_list ap;
+	size_t k;
 
+	for (k = 0; k < N_KINDS; k++) {
+		if (strcmp(kind, event_kinds[k]) != 0)
+			continue;
+		/* Past the bound, one event counts the rest: the record stays small. */
+		if (w->listed[k]++ >= EXEC_COLLECT_EVENTS_LISTED)
+			return attest_run_add_event(w->run, kind, "more entries, not listed");
+	}
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
@@ -198,6 +211,12 @@ collect_file(struct walk *w, int dir_fd, int dst_dir_fd, const char *name,
 		r = rs_fail(RS_ERR_IO, "output %s changed while being collected", w->rel);
 		goto out;
 	}
+	if (w->names + strlen(w->rel) > EXEC_COLLECT_MAX_NAMES) {
+		snprintf(cap, sizeof(cap), "names=%u", EXEC_COLLECT_MAX_NAMES);
+		w->stopped = 1;
+		r = attest_run_add_event(w->run, "output_cap", cap);
+		goto out;
+	}
 	if ((uint64_t)st.st_size > w->max_bytes - w->used) {
 		snprintf(cap, sizeof(cap), "output_bytes=%llu",
 		    (unsigned long long)w->max_bytes);
@@ -228,6 +247,7 @@ collect_file(struct walk *w, int dir_fd, int dst_dir_fd, const char *name,
 		dst = -1;
 	}
 	w->used += size;
+	w->names += strlen(w->rel);
 	if ((r = attest_run_add_output(w->run, w->rel, size, digest,
 	    (uint32_t)(st.st_mode & 07777))) != 0)
 		goto out;
@@ -346,7 +366,7 @@ out:
 }
 
 int
-exec_collect_outputs(const char *src_dir, const char *out_dir, uint64_t max_bytes,
+exec_collect_outputs(int src_fd, const char *out_dir, uint64_t max_bytes,
     struct attest_run *run)
 {
 	struct walk *w = NULL;
@@ -358,8 +378,8 @@ exec_collect_outputs(const char *src_dir, const char *out_dir, uint64_t max_byte
 	}
 	w->run = run;
 	w->max_bytes = max_bytes;
-	if ((src = open(src_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		r = rs_fail(rs_err_from_errno(errno), "%s: %s", src_dir, strerror(errno));
+	if ((src = openat2_beneath(src_fd, ".", O_RDONLY | O_DIRECTORY)) < 0) {
+		r = rs_fail(rs_err_from_errno(errno), "/work/out: %s", strerror(errno));
 		goto out;
 	}
 	if (out_dir != NULL && (dst = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {

@@ -8,15 +8,21 @@
 
 #include "attest/run.h"
 
-#define EXEC_COLLECT_MAX_ENTRIES 100000
+#define EXEC_COLLECT_MAX_ENTRIES 10000
 #define EXEC_COLLECT_MAX_DEPTH 64
+#define EXEC_COLLECT_MAX_PATH 1024          /* bytes of a relative path */
+#define EXEC_COLLECT_MAX_NAMES (1u << 20)   /* bytes of all recorded names */
+#define EXEC_COLLECT_EVENTS_LISTED 64       /* per kind; the rest are counted */
 
 /*
- * Walk src_dir, the host directory that was /work/out, after the sandbox is
- * gone (nothing can change it any more). Never follows a symlink: every
+ * Walk src_fd (borrowed), the root of what was /work/out, after the sandbox
+ * is gone (nothing can change it any more). Never follows a symlink: every
  * entry is opened with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
  * RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV) and O_NOFOLLOW relative to its
- * parent directory.
+ * parent directory. The record stays bounded whatever the tree holds: at
+ * most EXEC_COLLECT_MAX_ENTRIES entries, EXEC_COLLECT_MAX_NAMES bytes of
+ * names and EXEC_COLLECT_EVENTS_LISTED events of each kind with their own
+ * detail (later ones are counted under one "... more" event).
  *
  * Regular files are hashed and, when out_dir is not NULL, copied from the
  * same open descriptor in the same pass to out_dir/<relative path>
@@ -28,12 +34,13 @@
  *
  * Recorded as events, not failures: symlinks, FIFOs, sockets and device
  * nodes ("special_file", skipped), files with other hard links ("hardlink",
- * still collected), unreadable entries and paths too deep or too long
- * ("output_skipped"), and the bounds: more than max_bytes in total or more
- * than EXEC_COLLECT_MAX_ENTRIES entries ("output_cap": collection stops
- * there).
+ * still collected: /work/out is a file system of its own, so every link is
+ * inside it), unreadable entries and paths too deep or too long
+ * ("output_skipped"), and the bounds: more than max_bytes in total, more
+ * than EXEC_COLLECT_MAX_ENTRIES entries or EXEC_COLLECT_MAX_NAMES bytes of
+ * names ("output_cap": collection stops there).
  */
-int exec_collect_outputs(const char *src_dir, const char *out_dir, uint64_t max_bytes,
+int exec_collect_outputs(int src_fd, const char *out_dir, uint64_t max_bytes,
     struct attest_run *run);
 
 #endif

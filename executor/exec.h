@@ -36,6 +36,13 @@ void exec_policy_free(struct exec_policy *p);
 const char *exec_policy_json(const struct exec_policy *p);
 const char *exec_policy_name(const struct exec_policy *p);
 int exec_policy_keep_blobs(const struct exec_policy *p);
+/*
+ * Replace the policy's rootfs with dir ("host" or an absolute, normalised
+ * directory path: the --rootfs flag), before the policy is used; the
+ * canonical JSON then names it. RS_ERR_CONFIG for a bad path; on failure
+ * the policy must only be freed.
+ */
+int exec_policy_override_rootfs(struct exec_policy *p, const char *dir);
 
 struct exec_input {
 	const char *path;           /* host file to stage */
@@ -53,6 +60,11 @@ struct exec_request {
 	int stdout_fd;              /* receives a copy of the program's stdout (up to */
 	int stderr_fd;              /* the policy's caps) and stderr; -1 for none */
 	char *const *host_env;      /* the caller's environment, filtered by policy */
+	int remeasure;              /* hash the whole rootfs again, trusting no cache */
+	const char *cache_dir;      /* measurement cache directory, or NULL: derived
+	                             * from host_env ($RUNSEAL_CACHE, else
+	                             * $XDG_CACHE_HOME/runseal, else
+	                             * $HOME/.cache/runseal); none if all unset */
 };
 
 /*

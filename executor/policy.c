@@ -38,6 +38,14 @@ static const struct limit_spec {
 	[EXEC_LIMIT_OUTPUT_BYTES]    = { "output_bytes", GIB, 0, 1024 * 1024 * GIB },
 	[EXEC_LIMIT_STDOUT_BYTES]    = { "stdout_bytes", 64 * MIB, 0, 1024 * 1024 * GIB },
 	[EXEC_LIMIT_STDERR_BYTES]    = { "stderr_bytes", 64 * MIB, 0, 1024 * 1024 * GIB },
+	[EXEC_LIMIT_TMP_BYTES]       = { "tmp_bytes", 64 * MIB, MIB, 1024 * GIB },
+};
+
+#define ID_MAX 65533            /* 65534 is nobody, 65535 is invalid */
+
+/* Bind targets may not be these, nor inside them: the sandbox makes them. */
+static const char *const reserved_targets[] = {
+	"/proc", "/dev", "/tmp", "/work", "/etc/passwd", "/etc/group",
 };
 
 /* Variables runseal itself defines (exec_env_build): public by default. */
@@ -120,6 +128,12 @@ exec_policy_free(struct exec_policy *p)
 		free(p->env_set[i].value);
 	}
 	free(p->env_set);
+	for (i = 0; i < p->n_binds; i++) {
+		free(p->binds[i].source);
+		free(p->binds[i].target);
+	}
+	free(p->binds);
+	free(p->rootfs);
 	free(p->json);
 	free(p);
 }
@@ -351,6 +365,149 @@ parse_env(const json_t *obj, struct exec_policy *p)
 	return 0;
 }
 
+int
+exec_policy_path_valid(const char *path)
+{
+	const char *c;
+	size_t len = strlen(path), n;
+
+	if (len < 2 || len > EXEC_POLICY_PATH_MAX || path[0] != '/' || path[len - 1] == '/')
+		return 0;
+	for (c = path; *c != '\0'; c += n) {
+		c++;                            /* past the '/' */
+		n = strcspn(c, "/");
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 if path is dir or inside it (both valid policy paths). */
+static int
+path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static int
+get_path(const json_t *v, const char *key, const char **out)
+{
+	int r;
+
+	if ((r = get_string(v, key, EXEC_POLICY_PATH_MAX, out)) != 0)
+		return r;
+	if (!exec_policy_path_valid(*out))
+		return rs_fail(RS_ERR_CONFIG, "policy: \"%s\" is \"%s\": not an absolute, "
+		    "normalised path of at most %d bytes", key, *out, EXEC_POLICY_PATH_MAX);
+	return 0;
+}
+
+static int
+get_id(const json_t *v, const char *key, uint32_t *out)
+{
+	json_int_t x;
+
+	if (!json_is_integer(v))
+		return rs_fail(RS_ERR_CONFIG, "policy: \"%s\" must be an integer in 0..%d",
+		    key, ID_MAX);
+	x = json_integer_value(v);
+	if (x < 0 || x > ID_MAX)
+		return rs_fail(RS_ERR_CONFIG, "policy: \"%s\" is %lld, outside 0..%d", key,
+		    (long long)x, ID_MAX);
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int
+cmp_bind(const void *a, const void *b)
+{
+	return strcmp(((const struct exec_bind *)a)->target,
+	    ((const struct exec_bind *)b)->target);
+}
+
+static int
+parse_binds(const json_t *arr, struct exec_policy *p)
+{
+	const char *key, *src, *dst;
+	json_t *o, *v;
+	size_t i, k;
+	int r;
+
+	if (!json_is_array(arr))
+		return rs_fail(RS_ERR_CONFIG, "policy: \"binds\" must be an array of "
+		    "{\"source\": path, \"target\": path}");
+	if (json_array_size(arr) > EXEC_POLICY_BINDS_MAX)
+		return rs_fail(RS_ERR_CONFIG, "policy: \"binds\" holds more than %d binds",
+		    EXEC_POLICY_BINDS_MAX);
+	if (json_array_size(arr) == 0)
+		return 0;
+	if ((p->binds = calloc(json_array_size(arr), sizeof(*p->binds))) == NULL)
+		return RS_ERR_ALLOC;
+	json_array_foreach(arr, i, o) {
+		src = dst = NULL;
+		if (!json_is_object(o))
+			return rs_fail(RS_ERR_CONFIG, "policy: \"binds[%zu]\" must be an object",
+			    i);
+		json_object_foreach(o, key, v) {
+			if (strcmp(key, "source") == 0) {
+				if ((r = get_path(v, "binds.source", &src)) != 0)
+					return r;
+			} else if (strcmp(key, "target") == 0) {
+				if ((r = get_path(v, "binds.target", &dst)) != 0)
+					return r;
+			} else {
+				return rs_fail(RS_ERR_CONFIG, "policy: unknown key \"binds.%s\"", key);
+			}
+		}
+		if (src == NULL || dst == NULL)
+			return rs_fail(RS_ERR_CONFIG, "policy: \"binds[%zu]\" needs both "
+			    "\"source\" and \"target\"", i);
+		for (k = 0; k < sizeof(reserved_targets) / sizeof(reserved_targets[0]); k++) {
+			if (path_within(dst, reserved_targets[k]))
+				return rs_fail(RS_ERR_CONFIG, "policy: \"binds.target\" \"%s\" is "
+				    "inside %s, which the sandbox builds itself", dst,
+				    reserved_targets[k]);
+		}
+		if ((p->binds[p->n_binds].source = strdup(src)) == NULL)
+			return RS_ERR_ALLOC;
+		if ((p->binds[p->n_binds].target = strdup(dst)) == NULL) {
+			free(p->binds[p->n_binds].source);
+			p->binds[p->n_binds].source = NULL;
+			return RS_ERR_ALLOC;
+		}
+		p->n_binds++;
+	}
+	qsort(p->binds, p->n_binds, sizeof(*p->binds), cmp_bind);
+	for (i = 1; i < p->n_binds; i++) {
+		/* Sorted: a target inside another comes right after some prefix of it. */
+		for (k = 0; k < i; k++) {
+			if (path_within(p->binds[i].target, p->binds[k].target))
+				return rs_fail(RS_ERR_CONFIG, "policy: \"binds.target\" \"%s\" %s "
+				    "\"%s\"", p->binds[i].target,
+				    strcmp(p->binds[i].target, p->binds[k].target) == 0 ?
+				    "given twice, as" : "is inside", p->binds[k].target);
+		}
+	}
+	return 0;
+}
+
+static int
+set_rootfs(struct exec_policy *p, const char *s, const char *key)
+{
+	free(p->rootfs);
+	p->rootfs = NULL;
+	if (strcmp(s, "host") == 0)
+		return 0;
+	if (!exec_policy_path_valid(s))
+		return rs_fail(RS_ERR_CONFIG, "%s is \"%s\": \"host\" or an absolute, "
+		    "normalised path of at most %d bytes", key, s, EXEC_POLICY_PATH_MAX);
+	if ((p->rootfs = strdup(s)) == NULL)
+		return RS_ERR_ALLOC;
+	return 0;
+}
+
 static int
 parse_top(const json_t *root, struct exec_policy *p)
 {
@@ -408,6 +565,22 @@ parse_top(const json_t *root, struct exec_policy *p)
 		} else if (strcmp(key, "nondeterministic") == 0) {
 			if ((r = get_bool(v, "nondeterministic", &p->nondeterministic)) != 0)
 				goto out;
+		} else if (strcmp(key, "rootfs") == 0) {
+			if ((r = get_string(v, "rootfs", EXEC_POLICY_PATH_MAX, &s)) != 0 ||
+			    (r = set_rootfs(p, s, "policy: \"rootfs\"")) != 0)
+				goto out;
+		} else if (strcmp(key, "measure_rootfs") == 0) {
+			if ((r = get_bool(v, "measure_rootfs", &p->measure_rootfs)) != 0)
+				goto out;
+		} else if (strcmp(key, "binds") == 0) {
+			if ((r = parse_binds(v, p)) != 0)
+				goto out;
+		} else if (strcmp(key, "uid") == 0) {
+			if ((r = get_id(v, "uid", &p->uid)) != 0)
+				goto out;
+		} else if (strcmp(key, "gid") == 0) {
+			if ((r = get_id(v, "gid", &p->gid)) != 0)
+				goto out;
 		} else if (strcmp(key, "best_effort") == 0) {
 			if ((r = get_name_list(v, "best_effort", check_limit_name, &names,
 			    &n)) != 0)
@@ -449,15 +622,20 @@ strv_json(char *const *v, size_t n)
 static int
 canonicalise(struct exec_policy *p)
 {
-	json_t *root = NULL, *limits = NULL, *set = NULL, *be = NULL;
+	json_t *root = NULL, *limits = NULL, *set = NULL, *be = NULL, *binds = NULL;
 	const char *names[EXEC_LIMIT_COUNT];
 	unsigned i;
 	size_t k, n = 0;
 	int r = RS_ERR_ALLOC;
 
 	if ((limits = json_object()) == NULL || (set = json_object()) == NULL ||
-	    (be = json_array()) == NULL)
+	    (be = json_array()) == NULL || (binds = json_array()) == NULL)
 		goto out;
+	for (k = 0; k < p->n_binds; k++) {
+		if (json_array_append_new(binds, json_pack("{s:s, s:s}", "source",
+		    p->binds[k].source, "target", p->binds[k].target)) != 0)
+			goto out;
+	}
 	for (i = 0; i < EXEC_LIMIT_COUNT; i++) {
 		if (json_object_set_new(limits, limit_specs[i].name,
 		    json_integer((json_int_t)p->limits[i])) != 0)
@@ -476,7 +654,8 @@ canonicalise(struct exec_policy *p)
 	for (k = 0; k < n; k++)
 		if (json_array_append_new(be, json_string(names[k])) != 0)
 			goto out;
-	root = json_pack("{s:s, s:s, s:o, s:{s:o, s:o, s:o}, s:b, s:b, s:o}",
+	root = json_pack("{s:s, s:s, s:o, s:{s:o, s:o, s:o}, s:b, s:b, s:o, s:s, s:b, s:o,"
+	    " s:i, s:i}",
 	    "name", p->name,
 	    "network", exec_network_name(p->network),
 	    "limits", limits,
@@ -486,9 +665,14 @@ canonicalise(struct exec_policy *p)
 	        "set", set,
 	    "keep_blobs", p->keep_blobs,
 	    "nondeterministic", p->nondeterministic,
-	    "best_effort", be);
+	    "best_effort", be,
+	    "rootfs", p->rootfs != NULL ? p->rootfs : "host",
+	    "measure_rootfs", p->measure_rootfs,
+	    "binds", binds,
+	    "uid", (int)p->uid,
+	    "gid", (int)p->gid);
 	/* json_pack steals the "o" references, on failure too. */
-	limits = set = be = NULL;
+	limits = set = be = binds = NULL;
 	if (root == NULL)
 		goto out;
 	if ((p->json = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT)) == NULL)
@@ -499,6 +683,7 @@ out:
 	json_decref(limits);
 	json_decref(set);
 	json_decref(be);
+	json_decref(binds);
 	return r;
 }
 
@@ -513,6 +698,7 @@ policy_defaults(struct exec_policy **out)
 	if ((p = calloc(1, sizeof(*p))) == NULL || (p->name = strdup("default")) == NULL)
 		goto out;
 	p->network = EXEC_NET_NONE;
+	p->measure_rootfs = 1;
 	for (i = 0; i < EXEC_LIMIT_COUNT; i++)
 		p->limits[i] = limit_specs[i].def;
 	if ((p->env_public = calloc(3, sizeof(char *))) == NULL)
@@ -567,4 +753,21 @@ out:
 	free(buf);
 	exec_policy_free(p);
 	return r;
+}
+
+int
+exec_policy_override_rootfs(struct exec_policy *p, const char *dir)
+{
+	char *old = p->json;
+	int r;
+
+	if ((r = set_rootfs(p, dir, "--rootfs")) != 0)
+		return r;
+	p->json = NULL;
+	if ((r = canonicalise(p)) != 0) {
+		p->json = old;
+		return r;
+	}
+	free(old);
+	return 0;
 }

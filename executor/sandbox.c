@@ -22,18 +22,30 @@
  * | status | i32       | the program's wait status as init saw it (kind 3)       |
  * | what   | char[64]  | path or object the step failed on, NUL-padded           |
  *
- * The parent reads at most REPORT_MAX messages and validates every field;
- * texts are hints for the error message only. The writers are init and the
- * program's process before execve(): the program itself never holds the
- * pipe (close-on-exec), and cannot reach init's copy (init is non-dumpable
- * and keeps capabilities the program lacks, so /proc/1/fd and ptrace are
- * closed to it; seccomp denies ptrace as well).
+ * Sync socket (a SOCK_SEQPACKET pair; one byte per message, in order):
+ *
+ * | from    | byte | descriptor attached        | meaning                       |
+ * |---------|------|----------------------------|-------------------------------|
+ * | init    | 'R'  | -                          | ready for its id maps         |
+ * | parent  | 'G'  | -                          | maps written, cgroup joined   |
+ * | init    | 'O'  | /work/out's root directory | the output tmpfs, kept alive  |
+ * | program | 'S'  | seccomp listener           | the filter is in place        |
+ *
+ * The parent reads at most REPORT_MAX reports and validates every field;
+ * texts are hints for the error message only. It accepts one 'O' (a
+ * directory on tmpfs) and one 'S' (a seccomp listener) and nothing else.
+ * The writers are init and the program's process before execve(): the
+ * program itself never holds either channel (close-on-exec), and cannot
+ * reach init's copy (init is non-dumpable and keeps capabilities the
+ * program lacks, so /proc/1/fd and ptrace are closed to it; seccomp denies
+ * ptrace and Landlock scopes signals as well).
  */
 #include "executor/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
@@ -46,6 +58,8 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -53,8 +67,7 @@
 
 #include "common/err.h"
 #include "executor/caps.h"
-#include "executor/rootfs.h"
-#include "executor/seccomp.h"
+#include "executor/landlock.h"
 #include "executor/stream.h"
 
 #define NOBODY_ID 65534
@@ -62,6 +75,7 @@
 #define REPORT_MAX 8
 #define DRAIN_GRACE_MS 2000
 #define READY_TIMEOUT_MS 10000
+#define CPU_POLL_MS 100
 #define IO_CHUNK (64 * 1024)
 
 /* Fixed descriptors in the child once STEP_FDS has run. */
@@ -88,12 +102,12 @@ _Static_assert(sizeof(struct report) < PIPE_BUF, "report writes must be atomic")
 enum step_id {
 	/* init, pid 1 */
 	STEP_FDS, STEP_SIGNALS, STEP_PARENT_DEATH, STEP_READY, STEP_WAIT_MAPS,
-	STEP_PRIVATE_MOUNTS,
-	STEP_OPEN_SOURCES, STEP_IDS, STEP_ROOT, STEP_MOUNTS, STEP_PIVOT, STEP_SEAL_ROOT,
-	STEP_HOSTNAME, STEP_NETWORK, STEP_CHDIR, STEP_NON_DUMPABLE, STEP_SCRUB, STEP_FORK,
+	STEP_CGROUP_NS, STEP_PRIVATE_MOUNTS, STEP_OPEN_SOURCES, STEP_IDS, STEP_ROOT,
+	STEP_MOUNTS, STEP_SEND_OUT, STEP_PIVOT, STEP_SEAL_ROOT, STEP_HOSTNAME,
+	STEP_NETWORK, STEP_CHDIR, STEP_NON_DUMPABLE, STEP_SCRUB, STEP_FORK,
 	/* the program's process */
-	STEP_SESSION, STEP_RLIMITS, STEP_NO_NEW_PRIVS, STEP_CAPS, STEP_CLOSE_FDS,
-	STEP_SECCOMP, STEP_EXEC,
+	STEP_SESSION, STEP_RLIMITS, STEP_NO_NEW_PRIVS, STEP_CAPS, STEP_LANDLOCK,
+	STEP_CLOSE_FDS, STEP_SECCOMP, STEP_EXEC,
 	STEP_COUNT
 };
 
@@ -103,11 +117,13 @@ static const char *const step_names[STEP_COUNT] = {
 	[STEP_PARENT_DEATH] = "parent-death signal",
 	[STEP_READY] = "ready for the id maps",
 	[STEP_WAIT_MAPS] = "waiting for the id maps",
+	[STEP_CGROUP_NS] = "cgroup namespace",
 	[STEP_PRIVATE_MOUNTS] = "private mounts",
 	[STEP_OPEN_SOURCES] = "opening bind sources",
 	[STEP_IDS] = "switching to the namespace's ids",
 	[STEP_ROOT] = "root tmpfs",
 	[STEP_MOUNTS] = "mounts",
+	[STEP_SEND_OUT] = "handing /work/out to the executor",
 	[STEP_PIVOT] = "pivot_root",
 	[STEP_SEAL_ROOT] = "read-only root",
 	[STEP_HOSTNAME] = "hostname",
@@ -120,6 +136,7 @@ static const char *const step_names[STEP_COUNT] = {
 	[STEP_RLIMITS] = "rlimits",
 	[STEP_NO_NEW_PRIVS] = "no_new_privs",
 	[STEP_CAPS] = "dropping capabilities",
+	[STEP_LANDLOCK] = "landlock",
 	[STEP_CLOSE_FDS] = "closing descriptors",
 	[STEP_SECCOMP] = "seccomp filter",
 	[STEP_EXEC] = "execve",
@@ -127,7 +144,8 @@ static const char *const step_names[STEP_COUNT] = {
 
 static const char *const isolation[] = {
 	"userns", "mntns", "pidns", "netns", "ipcns", "utsns", "cgroupns",
-	"no_new_privs", "caps_dropped", "seccomp",
+	"rootfs_readonly", "no_new_privs", "caps_dropped", "fds_closed", "env_cleared",
+	"seccomp_allowlist",
 };
 
 const char *const *
@@ -156,14 +174,18 @@ struct child {
 	const struct exec_seccomp *filter;
 	int clear_groups;           /* setgroups is allowed: drop supplementary groups */
 	int fd_null, fd_out, fd_err, fd_report, fd_sync;
+	int out_dir;                /* init: /work/out's root until handed over */
 	const char *what;           /* object of the failing step (borrowed) */
 };
 
 /* ---- child side: system calls only ---- */
 
-/* fork()-like clone3 without libc's fork handlers; flags add namespaces. */
+/*
+ * fork()-like clone3 without libc's fork handlers; flags add namespaces.
+ * cgroup_fd >= 0 starts the child in that (v2) group.
+ */
 static pid_t
-raw_clone(uint64_t flags, int *pidfd)
+raw_clone(uint64_t flags, int *pidfd, int cgroup_fd)
 {
 	struct clone_args ca;
 
@@ -171,6 +193,10 @@ raw_clone(uint64_t flags, int *pidfd)
 	ca.flags = flags;
 	if (pidfd != NULL)
 		ca.pidfd = (uint64_t)(uintptr_t)pidfd;
+	if (cgroup_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cgroup_fd;
+	}
 	ca.exit_signal = SIGCHLD;
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 }
@@ -200,6 +226,36 @@ child_fail(struct child *c, enum step_id step, int err)
 {
 	child_report(c->fd_report, REPORT_SETUP_FAILED, (int)step, err, 0, c->what);
 	_exit(125);
+}
+
+/* One byte on the sync socket, with a descriptor attached when fd >= 0. */
+static int
+sync_send(int sock, char byte, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg;
+	ssize_t n;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&u, 0, sizeof(u));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (fd >= 0) {
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		u.h.cmsg_level = SOL_SOCKET;
+		u.h.cmsg_type = SCM_RIGHTS;
+		u.h.cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(&u.h), &fd, sizeof(int));
+	}
+	do {
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : n < 0 ? errno : EIO;
 }
 
 static int
@@ -256,8 +312,6 @@ step_parent_death(struct child *c)
 static int
 step_ready(struct child *c)
 {
-	ssize_t n;
-
 	/*
 	 * The parent opens /proc/<pid>/uid_map: a non-dumpable task's /proc
 	 * files belong to host root, out of reach of a caller that is not root
@@ -266,10 +320,7 @@ step_ready(struct child *c)
 	 */
 	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
 		return errno;
-	do {
-		n = write(c->fd_sync, "R", 1);
-	} while (n < 0 && errno == EINTR);
-	return n == 1 ? 0 : n < 0 ? errno : EIO;
+	return sync_send(c->fd_sync, 'R', -1);
 }
 
 static int
@@ -285,15 +336,20 @@ step_wait_maps(struct child *c)
 		return errno;
 	if (n != 1 || b != 'G')
 		return ECANCELED;       /* the parent gave up or died */
-	close(c->fd_sync);
-	c->fd_sync = -1;
 	return 0;
+}
+
+static int
+step_cgroup_ns(struct child *c)
+{
+	/* Now that the parent moved us into the run's cgroup, make it our root. */
+	(void)c;
+	return unshare(CLONE_NEWCGROUP) == 0 ? 0 : errno;
 }
 
 static int
 step_private_mounts(struct child *c)
 {
-	(void)c;
 	c->what = "/";
 	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 ? 0 : errno;
 }
@@ -307,10 +363,18 @@ step_open_sources(struct child *c)
 static int
 step_ids(struct child *c)
 {
-	/* Raw system calls: libc's set*id would try to signal the parent's threads. */
+	uint32_t uid = c->spec->uid, gid = c->spec->gid;
+
+	/*
+	 * Raw system calls: libc's set*id would try to signal the parent's
+	 * threads. The namespace's only ids are the program's; init keeps its
+	 * capabilities across the change (it created the namespace, and its
+	 * old ids are not the namespace's root).
+	 */
 	if (c->clear_groups && syscall(SYS_setgroups, 0, NULL) != 0)
 		return errno;
-	if (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0)
+	if (syscall(SYS_setresgid, gid, gid, gid) != 0 ||
+	    syscall(SYS_setresuid, uid, uid, uid) != 0)
 		return errno;
 	return 0;
 }
@@ -324,7 +388,17 @@ step_root(struct child *c)
 static int
 step_mounts(struct child *c)
 {
-	return exec_rootfs_build(c->fs, &c->what);
+	return exec_rootfs_build(c->fs, &c->out_dir, &c->what);
+}
+
+static int
+step_send_out(struct child *c)
+{
+	int err = sync_send(c->fd_sync, 'O', c->out_dir);
+
+	close(c->out_dir);
+	c->out_dir = -1;
+	return err;
 }
 
 static int
@@ -456,7 +530,8 @@ step_rlimits(struct child *c)
 	size_t i;
 
 	for (i = 0; i < c->spec->n_rlimits; i++) {
-		rl.rlim_cur = rl.rlim_max = (rlim_t)c->spec->rlimits[i].value;
+		rl.rlim_cur = (rlim_t)c->spec->rlimits[i].soft;
+		rl.rlim_max = (rlim_t)c->spec->rlimits[i].hard;
 		if (setrlimit(c->spec->rlimits[i].resource, &rl) != 0)
 			return errno;
 	}
@@ -478,17 +553,34 @@ step_caps(struct child *c)
 }
 
 static int
+step_landlock(struct child *c)
+{
+	if (c->spec->landlock_abi <= 0)
+		return 0;
+	return exec_landlock_apply(c->spec->landlock_abi, !c->spec->loopback);
+}
+
+static int
 step_close_fds(struct child *c)
 {
 	(void)c;
-	/* 0-2 are the program's; FD_REPORT is close-on-exec. */
-	return close_range(FD_REPORT + 1, ~0U, 0) == 0 ? 0 : errno;
+	/* 0-2 are the program's; FD_REPORT and FD_SYNC are close-on-exec. */
+	return close_range(FD_SYNC + 1, ~0U, 0) == 0 ? 0 : errno;
 }
 
 static int
 step_seccomp(struct child *c)
 {
-	return exec_seccomp_load(c->filter);
+	int listener = -1, err;
+
+	/* From here on every call this process makes goes through the filter. */
+	if ((err = exec_seccomp_load(c->filter, &listener)) != 0)
+		return err;
+	err = sync_send(c->fd_sync, 'S', listener);
+	close(listener);
+	close(c->fd_sync);
+	c->fd_sync = -1;
+	return err;
 }
 
 struct step {
@@ -502,11 +594,13 @@ static const struct step init_steps[] = {
 	{ STEP_PARENT_DEATH, step_parent_death },
 	{ STEP_READY, step_ready },
 	{ STEP_WAIT_MAPS, step_wait_maps },
+	{ STEP_CGROUP_NS, step_cgroup_ns },
 	{ STEP_PRIVATE_MOUNTS, step_private_mounts },
 	{ STEP_OPEN_SOURCES, step_open_sources },
 	{ STEP_IDS, step_ids },
 	{ STEP_ROOT, step_root },
 	{ STEP_MOUNTS, step_mounts },
+	{ STEP_SEND_OUT, step_send_out },
 	{ STEP_PIVOT, step_pivot },
 	{ STEP_SEAL_ROOT, step_seal_root },
 	{ STEP_HOSTNAME, step_hostname },
@@ -516,12 +610,16 @@ static const struct step init_steps[] = {
 	{ STEP_SCRUB, step_scrub },
 };
 
-/* no_new_privs first among the privilege steps; seccomp last before execve. */
+/*
+ * no_new_privs first among the privilege steps (Landlock needs it);
+ * seccomp last before execve.
+ */
 static const struct step program_steps[] = {
 	{ STEP_SESSION, step_session },
 	{ STEP_RLIMITS, step_rlimits },
 	{ STEP_NO_NEW_PRIVS, step_no_new_privs },
 	{ STEP_CAPS, step_caps },
+	{ STEP_LANDLOCK, step_landlock },
 	{ STEP_CLOSE_FDS, step_close_fds },
 	{ STEP_SECCOMP, step_seccomp },
 };
@@ -621,13 +719,18 @@ child_main(struct child *c)
 	pid_t program;
 
 	run_steps(c, init_steps, sizeof(init_steps) / sizeof(init_steps[0]));
-	if ((program = raw_clone(0, NULL)) < 0)
+	if ((program = raw_clone(0, NULL, -1)) < 0)
 		child_fail(c, STEP_FORK, errno);
 	if (program == 0) {
 		run_steps(c, program_steps, sizeof(program_steps) / sizeof(program_steps[0]));
 		program_exec(c);
 	}
-	/* init keeps no end of the output pipes: their EOF means the program side is done. */
+	/*
+	 * init keeps no end of the output pipes (their EOF means the program
+	 * side is done) and no sync socket (the program sends its listener).
+	 */
+	close(c->fd_sync);
+	c->fd_sync = -1;
 	if (dup2(0, 1) < 0 || dup2(0, 2) < 0)
 		child_fail(c, STEP_FDS, errno);
 	init_reap(c, program);
@@ -657,14 +760,14 @@ write_proc(pid_t pid, const char *file, const char *text)
 		return rs_fail(RS_ERR_SANDBOX, "sandbox: opening %s: %s", path, strerror(errno));
 	n = write(fd, text, len);
 	if (n < 0 || (size_t)n != len)
-		r = rs_fail(RS_ERR_SANDBOX, "sandbox: writing %s: %s", path,
-		    n < 0 ? strerror(errno) : "short write");
+		r = rs_fail(RS_ERR_SANDBOX, "sandbox: writing \"%.*s\" to %s: %s",
+		    (int)strcspn(text, "\n"), text, path, n < 0 ? strerror(errno) : "short write");
 	close(fd);
 	return r;
 }
 
 static int
-write_id_maps(pid_t pid, int clear_groups)
+write_id_maps(pid_t pid, const struct exec_sandbox_spec *spec, int clear_groups)
 {
 	char map[64];
 	uid_t uid;
@@ -675,10 +778,10 @@ write_id_maps(pid_t pid, int clear_groups)
 	/* Without CAP_SETGID upstream, setgroups must be denied before gid_map. */
 	if (!clear_groups && (r = write_proc(pid, "setgroups", "deny")) != 0)
 		return r;
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)spec->uid, (unsigned)uid);
 	if ((r = write_proc(pid, "uid_map", map)) != 0)
 		return r;
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)spec->gid, (unsigned)gid);
 	return write_proc(pid, "gid_map", map);
 }
 
@@ -757,14 +860,68 @@ setup_failure(struct reports *rp)
 	    strerror(rp->setup.err));
 }
 
+/*
+ * One message from the sync socket (non-blocking): *byte and *fd (-1 if
+ * none attached; extra descriptors are closed). Returns 1 at EOF, 0 with
+ * *byte 0 when nothing was there, 0 with a message, or RS_ERR_SANDBOX.
+ */
+static int
+sync_recv(int sock, char *byte, int *fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} u;
+	struct iovec iov = { .iov_base = byte, .iov_len = 1 };
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	*byte = 0;
+	*fd = -1;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		return rs_fail(RS_ERR_SANDBOX, "sandbox: sync socket: %s", strerror(errno));
+	}
+	if (n == 0)
+		return 1;
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+		size_t k, nfd;
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (k = 0; k < nfd; k++) {
+			int f;
+			memcpy(&f, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
+			if (*fd < 0)
+				*fd = f;
+			else
+				close(f);
+		}
+	}
+	if ((msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return rs_fail(RS_ERR_SANDBOX, "sandbox: sync socket: truncated message");
+	}
+	return 0;
+}
+
 /* The child's "R": it is ready for its id maps. */
 static int
-wait_ready(int fd)
+wait_ready(int sock)
 {
-	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	struct pollfd pf = { .fd = sock, .events = POLLIN };
 	char b = 0;
-	ssize_t n;
-	int rc;
+	int rc, fd = -1;
 
 	do {
 		rc = poll(&pf, 1, READY_TIMEOUT_MS);
@@ -772,12 +929,39 @@ wait_ready(int fd)
 	if (rc <= 0)
 		return rs_fail(RS_ERR_SANDBOX, "sandbox: the child did not start: %s",
 		    rc == 0 ? "timed out" : strerror(errno));
-	do {
-		n = read(fd, &b, 1);
-	} while (n < 0 && errno == EINTR);
-	if (n != 1 || b != 'R')
+	rc = sync_recv(sock, &b, &fd);
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		return rc;
+	if (rc == 1 || b != 'R')
 		return rs_fail(RS_ERR_SANDBOX, "sandbox: the child ended before its setup");
 	return 0;
+}
+
+/* A directory on a tmpfs: what init hands over as /work/out. */
+static int
+valid_out_dir(int fd)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && fstatfs(fd, &sfs) == 0 &&
+	    sfs.f_type == TMPFS_MAGIC;
+}
+
+/* A seccomp notification listener. */
+static int
+valid_listener(int fd)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((n = readlink(path, link, sizeof(link) - 1)) < 0)
+		return 0;
+	link[n] = '\0';
+	return strcmp(link, "anon_inode:seccomp notify") == 0;
 }
 
 static int
@@ -793,168 +977,151 @@ kill_and_reap(pid_t pid, int pidfd, struct rusage *ru, int *status)
 	return p == pid ? 0 : -1;
 }
 
-int
-exec_sandbox_run(const struct exec_sandbox_spec *spec, struct exec_sandbox_result *res)
+/* The run's state in the parent. */
+struct run_state {
+	struct exec_stream out, err;
+	struct reports *rp;
+	int rep_fd, sync_fd, listener, pidfd;
+	int reaped, killed, rep_eof, sync_eof;
+	pid_t pid;                  /* init while it is not reaped, else -1 */
+};
+
+/* Take what the sync socket holds: 'O' and 'S', once each. */
+static int
+take_sync(struct run_state *st, struct exec_sandbox_result *res)
 {
-	struct exec_rootfs *fs = NULL;
-	struct exec_seccomp *filter = NULL;
-	struct exec_stream out = { .fd = -1, .pass_fd = -1 };
-	struct exec_stream err = { .fd = -1, .pass_fd = -1 };
-	struct reports *rp = NULL;
-	struct child c;
-	struct pollfd pf[4];
-	struct rusage ru;
-	uint8_t *iobuf = NULL;
-	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 };
-	int psync[2] = { -1, -1 };
-	int devnull = -1, pidfd = -1, ws = 0, reaped = 0, killed = 0, rep_eof = 0;
-	int64_t deadline = 0, grace = 0;
-	pid_t pid = -1;             /* the child while it is not reaped, else -1 */
-	pid_t init_pid = -1;
-	int r = RS_ERR_INTERNAL;
+	char b;
+	int fd, rc;
 
-	memset(res, 0, sizeof(*res));
-	memset(&c, 0, sizeof(c));
-	memset(&ru, 0, sizeof(ru));
-	if ((r = exec_rootfs_plan(spec->in_dir, spec->out_dir, &fs)) != 0 ||
-	    (r = exec_seccomp_build(&filter)) != 0)
-		goto out;
-	if ((rp = calloc(1, sizeof(*rp))) == NULL || (iobuf = malloc(IO_CHUNK)) == NULL) {
-		r = RS_ERR_ALLOC;
-		goto out;
+	for (;;) {
+		if ((rc = sync_recv(st->sync_fd, &b, &fd)) != 0) {
+			if (rc == 1) {
+				st->sync_eof = 1;
+				return 0;
+			}
+			return rc;
+		}
+		if (b == 0)
+			return 0;
+		if (b == 'O' && fd >= 0 && res->out_fd < 0 && valid_out_dir(fd)) {
+			res->out_fd = fd;
+		} else if (b == 'S' && fd >= 0 && st->listener < 0 && valid_listener(fd)) {
+			st->listener = fd;
+		} else {
+			if (fd >= 0)
+				close(fd);
+			return rs_fail(RS_ERR_SANDBOX, "sandbox: unexpected message 0x%02x on the "
+			    "sync socket", (unsigned char)b);
+		}
 	}
-	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
-	    pipe2(pout, O_CLOEXEC) != 0 || pipe2(perr, O_CLOEXEC) != 0 ||
-	    pipe2(prep, O_CLOEXEC) != 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, psync) != 0) {
-		r = rs_fail(RS_ERR_SANDBOX, "sandbox: pipes: %s", strerror(errno));
-		goto out;
-	}
-	r = exec_stream_init(&out, pout[0], spec->stdout_fd, spec->stdout_cap);
-	pout[0] = -1;
-	if (r != 0)
-		goto out;
-	r = exec_stream_init(&err, perr[0], spec->stderr_fd, spec->stderr_cap);
-	perr[0] = -1;
-	if (r != 0)
-		goto out;
-	if (fcntl(prep[0], F_SETFL, O_NONBLOCK) != 0) {
-		r = rs_fail(RS_ERR_SANDBOX, "sandbox: report pipe: %s", strerror(errno));
-		goto out;
-	}
+}
 
-	c.spec = spec;
-	c.fs = fs;
-	c.filter = filter;
-	/* Only a caller with CAP_SETGID may leave setgroups allowed and clear the groups. */
-	c.clear_groups = geteuid() == 0;
-	c.fd_null = devnull;
-	c.fd_out = pout[1];
-	c.fd_err = perr[1];
-	c.fd_report = prep[1];
-	c.fd_sync = psync[1];
-
-	pid = raw_clone(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
-	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_PIDFD, &pidfd);
-	if (pid < 0) {
-		r = rs_fail(RS_ERR_SANDBOX, "sandbox: clone3 with new namespaces: %s",
-		    strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		child_main(&c);
-	init_pid = pid;
-
-	/* Parent: only the child holds the write ends now. */
-	close(pout[1]);
-	close(perr[1]);
-	close(prep[1]);
-	close(psync[1]);
-	pout[1] = perr[1] = prep[1] = psync[1] = -1;
-	if ((r = wait_ready(psync[0])) != 0 || (r = write_id_maps(pid, c.clear_groups)) != 0) {
-		/* The child's own report, if it wrote one, says more. */
-		(void)kill_and_reap(pid, pidfd, &ru, &ws);
-		pid = -1;
-		for (int i = 0; i < 64 && !read_reports(prep[0], rp); i++)
-			;
-		if (rp->setup_failed)
-			r = setup_failure(rp);
-		goto out;
-	}
-	if (send(psync[0], "G", 1, MSG_NOSIGNAL) != 1) {
-		r = rs_fail(RS_ERR_SANDBOX, "sandbox: starting the child: %s", strerror(errno));
-		goto out;
-	}
-	close(psync[0]);
-	psync[0] = -1;
-	deadline = mono_ms() + (int64_t)spec->wall_time_ms;
+/* Poll and serve everything until init is reaped and its output drained. */
+static int
+run_loop(const struct exec_sandbox_spec *spec, struct run_state *st,
+    struct exec_sandbox_result *res, uint8_t *iobuf, int *ws, struct rusage *ru)
+{
+	int64_t deadline = mono_ms() + (int64_t)spec->wall_time_ms, grace = 0;
+	int64_t cpu_check = mono_ms() + CPU_POLL_MS;
+	struct pollfd pf[6];
+	int r;
 
 	for (;;) {
 		int64_t now = mono_ms(), wait_ms;
 		nfds_t n = 0;
 		int rc;
 
-		if (!reaped && !killed && now >= deadline) {
-			(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-			killed = 1;
-			res->timed_out = !rp->exited;
+		if (!st->reaped && !st->killed && now >= deadline) {
+			(void)syscall(SYS_pidfd_send_signal, st->pidfd, SIGKILL, NULL, 0);
+			st->killed = 1;
+			res->timed_out = !st->rp->exited;
 		}
-		if (reaped && out.eof && err.eof && rep_eof)
+		if (!st->reaped && !st->killed && spec->cpu_limit_us > 0 && now >= cpu_check) {
+			cpu_check = now + CPU_POLL_MS;
+			if (exec_cgroup_cpu_usec(spec->cgroup) >= spec->cpu_limit_us) {
+				(void)syscall(SYS_pidfd_send_signal, st->pidfd, SIGKILL, NULL, 0);
+				st->killed = 1;
+				res->cpu_exceeded = !st->rp->exited;
+			}
+		}
+		if (st->reaped && st->out.eof && st->err.eof && st->rep_eof)
 			break;
-		if (reaped && now >= grace) {
+		if (st->reaped && now >= grace) {
 			res->drain_timed_out = 1;
 			break;
 		}
-		wait_ms = reaped ? grace - now : killed ? 1000 : deadline - now;
-		if (!out.eof)
-			pf[n++] = (struct pollfd){ .fd = out.fd, .events = POLLIN };
-		if (!err.eof)
-			pf[n++] = (struct pollfd){ .fd = err.fd, .events = POLLIN };
-		if (!rep_eof)
-			pf[n++] = (struct pollfd){ .fd = prep[0], .events = POLLIN };
-		if (!reaped)
-			pf[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+		wait_ms = st->reaped ? grace - now : st->killed ? 1000 : deadline - now;
+		if (!st->reaped && !st->killed && spec->cpu_limit_us > 0 && wait_ms > cpu_check - now)
+			wait_ms = cpu_check - now;
+		if (!st->out.eof)
+			pf[n++] = (struct pollfd){ .fd = st->out.fd, .events = POLLIN };
+		if (!st->err.eof)
+			pf[n++] = (struct pollfd){ .fd = st->err.fd, .events = POLLIN };
+		if (!st->rep_eof)
+			pf[n++] = (struct pollfd){ .fd = st->rep_fd, .events = POLLIN };
+		if (!st->reaped)
+			pf[n++] = (struct pollfd){ .fd = st->pidfd, .events = POLLIN };
+		if (!st->sync_eof)
+			pf[n++] = (struct pollfd){ .fd = st->sync_fd, .events = POLLIN };
+		if (st->listener >= 0)
+			pf[n++] = (struct pollfd){ .fd = st->listener, .events = POLLIN };
 		rc = poll(pf, n, (int)(wait_ms > 0 ? wait_ms : 0));
-		if (rc < 0 && errno != EINTR) {
-			r = rs_fail(RS_ERR_SANDBOX, "sandbox: poll: %s", strerror(errno));
-			goto out;
+		if (rc < 0 && errno != EINTR)
+			return rs_fail(RS_ERR_SANDBOX, "sandbox: poll: %s", strerror(errno));
+		/* Serve whatever is ready; every read is non-blocking, so try each. */
+		if (!st->sync_eof && (r = take_sync(st, res)) != 0)
+			return r;
+		if (st->listener >= 0) {
+			int k = 0;
+			/* A burst at most, so that the streams are served too. */
+			while ((rc = exec_seccomp_answer(st->listener, &res->seccomp)) == 2 &&
+			    ++k < 64)
+				;
+			if (rc < 0)
+				return rc;
+			if (rc == 1) {
+				close(st->listener);
+				st->listener = -1;
+			}
 		}
-		/* Read whatever is ready; reads are non-blocking, so try each. */
-		if (!out.eof && (r = exec_stream_read(&out, iobuf, IO_CHUNK)) != 0)
-			goto out;
-		if (!err.eof && (r = exec_stream_read(&err, iobuf, IO_CHUNK)) != 0)
-			goto out;
-		if (!rep_eof)
-			rep_eof = read_reports(prep[0], rp);
-		if (!reaped) {
-			pid_t p = wait4(init_pid, &ws, WNOHANG, &ru);
-			if (p == init_pid) {
-				reaped = 1;
-				pid = -1;
+		if (!st->out.eof && (r = exec_stream_read(&st->out, iobuf, IO_CHUNK)) != 0)
+			return r;
+		if (!st->err.eof && (r = exec_stream_read(&st->err, iobuf, IO_CHUNK)) != 0)
+			return r;
+		if (!st->rep_eof)
+			st->rep_eof = read_reports(st->rep_fd, st->rp);
+		if (!st->reaped) {
+			pid_t p = wait4(st->pid, ws, WNOHANG, ru);
+			if (p == st->pid) {
+				st->reaped = 1;
+				st->pid = -1;
 				grace = mono_ms() + DRAIN_GRACE_MS;
 			} else if (p < 0 && errno != EINTR) {
-				r = rs_fail(RS_ERR_SANDBOX, "sandbox: wait4: %s", strerror(errno));
-				goto out;
+				return rs_fail(RS_ERR_SANDBOX, "sandbox: wait4: %s", strerror(errno));
 			}
 		}
 	}
-	res->usage = ru;
+	return 0;
+}
 
-	if (rp->setup_failed) {
-		r = setup_failure(rp);
-		goto out;
-	}
+/* The program's fate from init's report, our kills and the cgroup's counters. */
+static int
+program_status(struct run_state *st, struct exec_sandbox_result *res, int ws)
+{
+	struct reports *rp = st->rp;
+
+	if (rp->setup_failed)
+		return setup_failure(rp);
 	if (rp->exited) {
-		int st = rp->exit.status;
-		if (WIFEXITED(st)) {
-			res->exit_code = WEXITSTATUS(st);
-		} else if (WIFSIGNALED(st) && WTERMSIG(st) > 0 && WTERMSIG(st) < NSIG) {
-			res->signal = WTERMSIG(st);
-			res->core_dumped = WCOREDUMP(st) ? 1 : 0;
+		int s = rp->exit.status;
+		if (WIFEXITED(s)) {
+			res->exit_code = WEXITSTATUS(s);
+		} else if (WIFSIGNALED(s) && WTERMSIG(s) > 0 && WTERMSIG(s) < NSIG) {
+			res->signal = WTERMSIG(s);
+			res->core_dumped = WCOREDUMP(s) ? 1 : 0;
 		} else {
-			r = rs_fail(RS_ERR_SANDBOX, "sandbox: init reported an invalid wait "
-			    "status 0x%x", (unsigned)st);
-			goto out;
+			return rs_fail(RS_ERR_SANDBOX, "sandbox: init reported an invalid wait "
+			    "status 0x%x", (unsigned)s);
 		}
 		if (rp->exec_failed) {
 			/* Our own mapping, not the child's exit code: 127 not found, else 126. */
@@ -963,27 +1130,162 @@ exec_sandbox_run(const struct exec_sandbox_spec *spec, struct exec_sandbox_resul
 			    res->exec_errno == ENOTDIR ? 127 : 126;
 			res->signal = 0;
 		}
-	} else if (res->timed_out) {
+		return 0;
+	}
+	if (res->timed_out || res->cpu_exceeded) {
 		res->signal = SIGKILL;
-	} else {
-		r = rs_fail(RS_ERR_SANDBOX, "sandbox: init ended without reporting the "
-		    "program's status (wait status 0x%x)", (unsigned)ws);
+		return 0;
+	}
+	/*
+	 * init died without a word: only the OOM killer does that (when the
+	 * group's memory is held by files, no process is left to kill but init).
+	 */
+	if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL && res->cg.oom_kills > 0) {
+		res->signal = SIGKILL;
+		res->oom_killed_init = 1;
+		return 0;
+	}
+	return rs_fail(RS_ERR_SANDBOX, "sandbox: init ended without reporting the "
+	    "program's status (wait status 0x%x)", (unsigned)ws);
+}
+
+int
+exec_sandbox_run(const struct exec_sandbox_spec *spec, struct exec_sandbox_result *res)
+{
+	struct exec_seccomp *filter = NULL;
+	struct run_state st;
+	struct child c;
+	struct rusage ru;
+	uint8_t *iobuf = NULL;
+	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 };
+	int psync[2] = { -1, -1 };
+	int devnull = -1, cg_fd = -1, ws = 0;
+	int r = RS_ERR_INTERNAL;
+
+	memset(res, 0, sizeof(*res));
+	res->out_fd = -1;
+	memset(&c, 0, sizeof(c));
+	memset(&ru, 0, sizeof(ru));
+	memset(&st, 0, sizeof(st));
+	st.out.fd = st.out.pass_fd = st.err.fd = st.err.pass_fd = -1;
+	st.rep_fd = st.sync_fd = st.listener = st.pidfd = -1;
+	st.pid = -1;
+	if ((r = exec_seccomp_build(&filter)) != 0)
+		goto out;
+	if ((st.rp = calloc(1, sizeof(*st.rp))) == NULL || (iobuf = malloc(IO_CHUNK)) == NULL) {
+		r = RS_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = exec_stream_finish(&out, &res->out)) != 0 ||
-	    (r = exec_stream_finish(&err, &res->err)) != 0)
+	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
+	    pipe2(pout, O_CLOEXEC) != 0 || pipe2(perr, O_CLOEXEC) != 0 ||
+	    pipe2(prep, O_CLOEXEC) != 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, psync) != 0) {
+		r = rs_fail(RS_ERR_SANDBOX, "sandbox: pipes: %s", strerror(errno));
+		goto out;
+	}
+	r = exec_stream_init(&st.out, pout[0], spec->stdout_fd, spec->stdout_cap);
+	pout[0] = -1;
+	if (r != 0)
+		goto out;
+	r = exec_stream_init(&st.err, perr[0], spec->stderr_fd, spec->stderr_cap);
+	perr[0] = -1;
+	if (r != 0)
+		goto out;
+	if (fcntl(prep[0], F_SETFL, O_NONBLOCK) != 0) {
+		r = rs_fail(RS_ERR_SANDBOX, "sandbox: report pipe: %s", strerror(errno));
+		goto out;
+	}
+	st.rep_fd = prep[0];
+	prep[0] = -1;
+
+	c.spec = spec;
+	c.fs = spec->fs;
+	c.filter = filter;
+	/* Only a caller with CAP_SETGID may leave setgroups allowed and clear the groups. */
+	c.clear_groups = geteuid() == 0;
+	c.fd_null = devnull;
+	c.fd_out = pout[1];
+	c.fd_err = perr[1];
+	c.fd_report = prep[1];
+	c.fd_sync = psync[1];
+	c.out_dir = -1;
+
+	/* The cgroup namespace comes later, once init is in the run's group. */
+	if (spec->cgroup != NULL)
+		cg_fd = exec_cgroup_clone_fd(spec->cgroup);
+	st.pid = raw_clone(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD, &st.pidfd, cg_fd);
+	if (st.pid < 0) {
+		r = rs_fail(RS_ERR_SANDBOX, "sandbox: clone3 with new namespaces: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if (st.pid == 0)
+		child_main(&c);
+
+	/* Parent: only the child holds the write ends now. */
+	close(pout[1]);
+	close(perr[1]);
+	close(prep[1]);
+	close(psync[1]);
+	pout[1] = perr[1] = prep[1] = psync[1] = -1;
+	st.sync_fd = psync[0];
+	psync[0] = -1;
+	if ((r = wait_ready(st.sync_fd)) != 0 ||
+	    (r = write_id_maps(st.pid, spec, c.clear_groups)) != 0 ||
+	    (spec->cgroup != NULL && cg_fd < 0 &&
+	    (r = exec_cgroup_attach(spec->cgroup, st.pid)) != 0)) {
+		/* The child's own report, if it wrote one, says more. */
+		(void)kill_and_reap(st.pid, st.pidfd, &ru, &ws);
+		st.pid = -1;
+		for (int i = 0; i < 64 && !read_reports(st.rep_fd, st.rp); i++)
+			;
+		if (st.rp->setup_failed)
+			r = setup_failure(st.rp);
+		goto out;
+	}
+	if (send(st.sync_fd, "G", 1, MSG_NOSIGNAL) != 1) {
+		r = rs_fail(RS_ERR_SANDBOX, "sandbox: starting the child: %s", strerror(errno));
+		goto out;
+	}
+	if ((r = run_loop(spec, &st, res, iobuf, &ws, &ru)) != 0)
+		goto out;
+	res->usage = ru;
+	/* Every process of the group is gone: its counters are final. */
+	exec_cgroup_stats(spec->cgroup, &res->cg);
+	if ((r = program_status(&st, res, ws)) != 0)
+		goto out;
+	if (res->out_fd < 0) {
+		r = rs_fail(RS_ERR_SANDBOX, "sandbox: the program ran but /work/out was never "
+		    "handed over");
+		goto out;
+	}
+	if ((r = exec_stream_finish(&st.out, &res->out)) != 0 ||
+	    (r = exec_stream_finish(&st.err, &res->err)) != 0)
 		goto out;
 	r = 0;
 out:
 	/* Every path leaves nothing running: a child still here is killed and reaped. */
-	if (pid > 0)
-		(void)kill_and_reap(pid, pidfd, &ru, &ws);
-	exec_stream_cleanup(&out);
-	exec_stream_cleanup(&err);
-	if (pidfd >= 0)
-		close(pidfd);
+	if (st.pid > 0)
+		(void)kill_and_reap(st.pid, st.pidfd, &ru, &ws);
+	if (r != 0 && res->out_fd >= 0) {
+		close(res->out_fd);
+		res->out_fd = -1;
+	}
+	exec_stream_cleanup(&st.out);
+	exec_stream_cleanup(&st.err);
+	if (st.pidfd >= 0)
+		close(st.pidfd);
+	if (st.listener >= 0)
+		close(st.listener);
+	if (st.rep_fd >= 0)
+		close(st.rep_fd);
+	if (st.sync_fd >= 0)
+		close(st.sync_fd);
 	if (devnull >= 0)
 		close(devnull);
+	if (cg_fd >= 0)
+		close(cg_fd);
 	if (pout[0] >= 0)
 		close(pout[0]);
 	if (pout[1] >= 0)
@@ -1001,8 +1303,7 @@ out:
 	if (psync[1] >= 0)
 		close(psync[1]);
 	free(iobuf);
-	free(rp);
+	free(st.rp);
 	exec_seccomp_free(filter);
-	exec_rootfs_free(fs);
 	return r;
 }

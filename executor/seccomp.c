@@ -1,17 +1,25 @@
 /*
- * seccomp.c - the program's syscall filter (policy in seccomp.h).
+ * seccomp.c - the program's syscall filter and its supervisor (policy in
+ * seccomp.h).
  */
 #include "executor/seccomp.h"
 
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <sched.h>
-#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
+#include <sys/personality.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <seccomp.h>
@@ -19,23 +27,125 @@
 #include "common/err.h"
 
 #define BPF_MAX_BYTES (64 * 1024)   /* BPF_MAXINSNS (4096) * 8 is 32 KiB */
+#define X32_BIT 0x40000000u
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
 
 struct exec_seccomp {
 	struct sock_filter *insns;
 	unsigned short len;
 };
 
-static const char *const denied[] = {
+/*
+ * Allowed without looking at arguments. Ordinary process, file, memory,
+ * time, signal, socket and SysV/POSIX IPC calls (the namespaces keep the
+ * IPC and sockets private). Names this libseccomp does not know are
+ * skipped: such calls fall to the supervisor and get ENOSYS.
+ */
+static const char *const allowed[] = {
+	/* files and descriptors */
+	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
+	"preadv2", "pwritev2", "open", "openat", "openat2", "creat", "close", "close_range",
+	"lseek", "stat", "fstat", "lstat", "newfstatat", "statx", "statfs", "fstatfs",
+	"access", "faccessat", "faccessat2", "readlink", "readlinkat", "getdents",
+	"getdents64", "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename",
+	"renameat", "renameat2", "link", "linkat", "symlink", "symlinkat", "chmod",
+	"fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+	"truncate", "ftruncate", "fallocate", "fsync", "fdatasync", "sync", "syncfs",
+	"sync_file_range", "utime", "utimes", "utimensat", "futimesat", "dup", "dup2",
+	"dup3", "fcntl", "flock", "pipe", "pipe2", "poll", "ppoll", "select", "pselect6",
+	"epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
+	"epoll_pwait2", "eventfd", "eventfd2", "signalfd", "signalfd4", "timerfd_create",
+	"timerfd_settime", "timerfd_gettime", "inotify_init", "inotify_init1",
+	"inotify_add_watch", "inotify_rm_watch", "memfd_create", "copy_file_range",
+	"sendfile", "splice", "tee", "vmsplice", "readahead", "fadvise64", "getcwd",
+	"chdir", "fchdir", "umask", "getxattr", "lgetxattr", "fgetxattr", "listxattr",
+	"llistxattr", "flistxattr", "setxattr", "lsetxattr", "fsetxattr", "removexattr",
+	"lremovexattr", "fremovexattr", "io_setup", "io_destroy", "io_submit",
+	"io_cancel", "io_getevents", "io_pgetevents",
+	/* memory */
+	"mmap", "munmap", "mprotect", "mremap", "msync", "mincore", "madvise", "brk",
+	"mlock", "mlock2", "munlock", "mlockall", "munlockall", "membarrier",
+	"pkey_mprotect", "pkey_alloc", "pkey_free", "get_mempolicy", "remap_file_pages",
+	"map_shadow_stack", "mseal", "cachestat",
+	/* processes */
+	"fork", "vfork", "execve", "execveat", "exit", "exit_group", "wait4", "waitid",
+	"getpid", "getppid", "gettid", "getpgid", "setpgid", "getpgrp", "getsid", "setsid",
+	"getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid", "getgroups",
+	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups",
+	"setfsuid", "setfsgid", "capget", "capset", "prctl", "arch_prctl",
+	"set_tid_address", "set_robust_list", "get_robust_list", "rseq", "futex",
+	"futex_waitv", "futex_wake", "futex_wait", "futex_requeue", "sched_yield",
+	"sched_getaffinity", "sched_setaffinity", "sched_getparam", "sched_setparam",
+	"sched_getscheduler", "sched_setscheduler", "sched_get_priority_max",
+	"sched_get_priority_min", "sched_rr_get_interval", "sched_getattr",
+	"sched_setattr", "getpriority", "setpriority", "ioprio_get", "ioprio_set",
+	"getrusage", "getrlimit", "setrlimit", "prlimit64", "sysinfo", "uname", "getcpu",
+	"getrandom", "seccomp", "landlock_create_ruleset", "landlock_add_rule",
+	"landlock_restrict_self", "pidfd_open", "pidfd_send_signal",
+	/* time and signals */
+	"nanosleep", "clock_nanosleep", "clock_gettime", "clock_getres", "gettimeofday",
+	"time", "times", "alarm", "getitimer", "setitimer", "timer_create",
+	"timer_settime", "timer_gettime", "timer_getoverrun", "timer_delete", "pause",
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending",
+	"rt_sigtimedwait", "rt_sigsuspend", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
+	"sigaltstack", "kill", "tkill", "tgkill", "restart_syscall",
+	/* sockets (socket and socketpair are checked below) */
+	"bind", "listen", "accept", "accept4", "connect", "getsockname", "getpeername",
+	"sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown",
+	"setsockopt", "getsockopt",
+	/* IPC private to the sandbox's ipc namespace */
+	"shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semtimedop", "semctl",
+	"msgget", "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend",
+	"mq_timedreceive", "mq_notify", "mq_getsetattr",
+};
+
+/*
+ * Refused with EPERM, and named in the README: the kernel interfaces a
+ * sandboxed program has no business with. Everything else outside the
+ * allowlist gets ENOSYS.
+ */
+static const char *const refused_eperm[] = {
 	"keyctl", "add_key", "request_key",
 	"bpf", "perf_event_open", "userfaultfd",
-	"ptrace", "process_vm_readv", "process_vm_writev",
-	"kexec_load", "kexec_file_load",
-	"init_module", "finit_module", "delete_module",
-	"mount", "umount2", "pivot_root", "unshare", "setns",
+	"ptrace", "process_vm_readv", "process_vm_writev", "process_madvise",
+	"process_mrelease", "pidfd_getfd", "kcmp",
+	"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+	"mount", "umount", "umount2", "pivot_root", "chroot", "unshare", "setns",
 	"fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree",
-	"mount_setattr",
+	"mount_setattr", "open_tree_attr", "statmount", "listmount",
 	"io_uring_setup", "io_uring_enter", "io_uring_register",
-	"clock_settime", "clock_adjtime", "settimeofday", "adjtimex",
+	"clock_settime", "clock_adjtime", "settimeofday", "adjtimex", "stime",
+	"open_by_handle_at", "name_to_handle_at", "fanotify_init", "fanotify_mark",
+	"swapon", "swapoff", "reboot", "sethostname", "setdomainname", "iopl", "ioperm",
+	"syslog", "acct", "quotactl", "quotactl_fd", "lookup_dcookie", "uselib",
+	"modify_ldt", "vhangup", "mbind", "set_mempolicy", "set_mempolicy_home_node",
+	"migrate_pages", "move_pages", "memfd_secret", "lsm_get_self_attr",
+	"lsm_set_self_attr", "lsm_list_modules",
+	/* allowed only with some arguments (rules below) */
+	"clone", "ioctl", "mknod", "mknodat", "personality", "socketpair",
+};
+
+/* Terminal ioctls that push input or poke the console: never allowed. */
+static const uint32_t ioctl_denied[] = { TIOCSTI, TIOCLINUX };
+
+static const uint32_t personality_allowed[] = {
+	PER_LINUX, PER_LINUX | UNAME26, ADDR_NO_RANDOMIZE,
+	ADDR_NO_RANDOMIZE | UNAME26, 0xffffffffu,     /* query */
+};
+
+static const struct {
+	int family;
+	const char *name;
+} families[] = {
+	{ AF_UNIX, "AF_UNIX" }, { AF_INET, "AF_INET" }, { AF_INET6, "AF_INET6" },
+	{ AF_NETLINK, "AF_NETLINK" }, { AF_PACKET, "AF_PACKET" }, { AF_KEY, "AF_KEY" },
+	{ AF_ALG, "AF_ALG" }, { AF_VSOCK, "AF_VSOCK" }, { AF_BLUETOOTH, "AF_BLUETOOTH" },
+	{ AF_CAN, "AF_CAN" }, { AF_TIPC, "AF_TIPC" }, { AF_RDS, "AF_RDS" },
+	{ AF_XDP, "AF_XDP" }, { AF_KCM, "AF_KCM" }, { AF_QIPCRTR, "AF_QIPCRTR" },
+	{ AF_SMC, "AF_SMC" }, { AF_PPPOX, "AF_PPPOX" }, { AF_LLC, "AF_LLC" },
 };
 
 void
@@ -99,46 +209,122 @@ out:
 	return r;
 }
 
+static int
+rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned int n,
+    struct scmp_arg_cmp a, struct scmp_arg_cmp b)
+{
+	int nr, rc;
+
+	if ((nr = seccomp_syscall_resolve_name(name)) == __NR_SCMP_ERROR)
+		return 0;           /* not on this architecture: nothing to allow */
+	if (n == 0)
+		rc = seccomp_rule_add(ctx, action, nr, 0);
+	else if (n == 1)
+		rc = seccomp_rule_add(ctx, action, nr, 1, a);
+	else
+		rc = seccomp_rule_add(ctx, action, nr, 2, a, b);
+	if (rc != 0)
+		return rs_fail(RS_ERR_INTERNAL, "seccomp: rule for %s: %s", name, strerror(-rc));
+	return 0;
+}
+
+#define NOARG SCMP_A0(SCMP_CMP_EQ, 0)
+#define EQ32(i, v) SCMP_CMP((i), SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)(v))
+
+/*
+ * Allow syscall `name` when the low 32 bits of argument `arg` are none of
+ * the n values in denied. libseccomp cannot AND two comparisons of one
+ * argument, so the allowed set is covered by masked-equality rules (ORed):
+ * split on bits from the top; a half holding no denied value is one rule.
+ * At most 32 rules per denied value.
+ */
+static int
+allow_except(scmp_filter_ctx ctx, const char *name, unsigned int arg,
+    const uint32_t *denied, size_t n, uint32_t mask, uint32_t value, int bit)
+{
+	size_t i, hits = 0;
+	int r;
+
+	for (i = 0; i < n; i++)
+		hits += (denied[i] & mask) == value;
+	if (hits == 0)
+		return rule(ctx, SCMP_ACT_ALLOW, name, 1,
+		    SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, mask, value), NOARG);
+	if (bit < 0)
+		return 0;           /* exactly a denied value */
+	mask |= 1u << bit;
+	if ((r = allow_except(ctx, name, arg, denied, n, mask, value, bit - 1)) != 0)
+		return r;
+	return allow_except(ctx, name, arg, denied, n, mask, value | (1u << bit), bit - 1);
+}
+
+static int
+add_rules(scmp_filter_ctx ctx)
+{
+	static const int fam[] = { AF_UNIX, AF_INET, AF_INET6 };
+	static const uint32_t node_types[] = { 0, S_IFREG, S_IFIFO, S_IFSOCK };
+	const uint64_t ns_flags = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS |
+	    CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		if ((r = rule(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NOARG, NOARG)) != 0)
+			return r;
+	}
+	/* clone without a namespace flag; clone3 cannot be inspected. */
+	if ((r = rule(ctx, SCMP_ACT_ALLOW, "clone", 1,
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags, 0), NOARG)) != 0 ||
+	    (r = rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NOARG, NOARG)) != 0)
+		return r;
+	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		if ((r = rule(ctx, SCMP_ACT_ALLOW, "socket", 1, EQ32(0, fam[i]), NOARG)) != 0)
+			return r;
+	}
+	if ((r = rule(ctx, SCMP_ACT_ALLOW, "socket", 2, EQ32(0, AF_NETLINK),
+	    EQ32(2, NETLINK_ROUTE))) != 0 ||
+	    (r = rule(ctx, SCMP_ACT_ALLOW, "socketpair", 1, EQ32(0, AF_UNIX), NOARG)) != 0)
+		return r;
+	/* The kernel truncates mode to 16 bits; S_IFMT survives that. */
+	for (i = 0; i < sizeof(node_types) / sizeof(node_types[0]); i++) {
+		if ((r = rule(ctx, SCMP_ACT_ALLOW, "mknod", 1,
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, S_IFMT, node_types[i]), NOARG)) != 0 ||
+		    (r = rule(ctx, SCMP_ACT_ALLOW, "mknodat", 1,
+		    SCMP_A2(SCMP_CMP_MASKED_EQ, S_IFMT, node_types[i]), NOARG)) != 0)
+			return r;
+	}
+	for (i = 0; i < sizeof(personality_allowed) / sizeof(personality_allowed[0]); i++) {
+		if ((r = rule(ctx, SCMP_ACT_ALLOW, "personality", 1,
+		    EQ32(0, personality_allowed[i]), NOARG)) != 0)
+			return r;
+	}
+	return allow_except(ctx, "ioctl", 1, ioctl_denied,
+	    sizeof(ioctl_denied) / sizeof(ioctl_denied[0]), 0, 0, 31);
+}
+
 int
 exec_seccomp_build(struct exec_seccomp **out)
 {
 	struct exec_seccomp *f = NULL;
 	scmp_filter_ctx ctx = NULL;
-	size_t i;
-	int nr, rc, r = RS_ERR_INTERNAL;
+	int rc, r = RS_ERR_INTERNAL;
 
 	*out = NULL;
 	if ((f = calloc(1, sizeof(*f))) == NULL) {
 		r = RS_ERR_ALLOC;
 		goto out;
 	}
-	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
+	if ((ctx = seccomp_init(SCMP_ACT_NOTIFY)) == NULL) {
 		r = rs_fail(RS_ERR_INTERNAL, "seccomp: seccomp_init failed");
 		goto out;
 	}
-	/* The child sets no_new_privs itself; a foreign ABI is an escape attempt. */
+	/* The child sets no_new_privs itself; a foreign ABI goes to the supervisor. */
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) != 0 ||
-	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) != 0) {
+	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_NOTIFY)) != 0) {
 		r = rs_fail(RS_ERR_INTERNAL, "seccomp: setting attributes: %s", strerror(-rc));
 		goto out;
 	}
-	for (i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
-		/* A syscall this architecture lacks needs no rule. */
-		if ((nr = seccomp_syscall_resolve_name(denied[i])) == __NR_SCMP_ERROR)
-			continue;
-		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) != 0) {
-			r = rs_fail(RS_ERR_INTERNAL, "seccomp: rule for %s: %s", denied[i],
-			    strerror(-rc));
-			goto out;
-		}
-	}
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER))) != 0 ||
-	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) != 0) {
-		r = rs_fail(RS_ERR_INTERNAL, "seccomp: clone rules: %s", strerror(-rc));
-		goto out;
-	}
-	if ((r = export_bpf(ctx, f)) != 0)
+	if ((r = add_rules(ctx)) != 0 || (r = export_bpf(ctx, f)) != 0)
 		goto out;
 	*out = f;
 	f = NULL;
@@ -151,13 +337,159 @@ out:
 }
 
 int
-exec_seccomp_load(const struct exec_seccomp *f)
+exec_seccomp_load(const struct exec_seccomp *f, int *listener)
 {
 	struct sock_fprog prog;
+	long fd;
 
 	prog.len = f->len;
 	prog.filter = f->insns;
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0)
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+	    &prog);
+	if (fd < 0)
 		return errno;
+	*listener = (int)fd;
 	return 0;
+}
+
+/* ---- supervisor (parent) ---- */
+
+static int
+refused_with_eperm(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(refused_eperm) / sizeof(refused_eperm[0]); i++)
+		if (strcmp(refused_eperm[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+family_name(uint64_t family)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if ((uint64_t)families[i].family == family)
+			return families[i].name;
+	return NULL;
+}
+
+/* Describe the refused call into what; returns the errno to answer. */
+static int
+describe(const struct seccomp_data *d, char *what, size_t len)
+{
+	uint32_t arch = d->arch, nr = (uint32_t)d->nr;
+	const char *abi = NULL, *fam;
+	char *name = NULL;
+	int err = ENOSYS;
+
+	if (arch == AUDIT_ARCH_X86_64 && (nr & X32_BIT) != 0) {
+		abi = "x32";
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X32, (int)nr);
+	} else if (arch == AUDIT_ARCH_I386) {
+		abi = "i386";
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, (int)nr);
+	} else if (arch != seccomp_arch_native()) {
+		snprintf(what, len, "arch 0x%x syscall %u", arch, nr);
+		return ENOSYS;
+	} else {
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
+	}
+	if (abi != NULL) {
+		/* Another ABI: never run, whatever the call. */
+		snprintf(what, len, "%s %s", abi, name != NULL ? name : "syscall");
+		if (name == NULL)
+			snprintf(what, len, "%s syscall %u", abi, nr & ~X32_BIT);
+		free(name);
+		return ENOSYS;
+	}
+	if (name == NULL) {
+		snprintf(what, len, "syscall %u", nr);
+		return ENOSYS;
+	}
+	if (strcmp(name, "socket") == 0 || strcmp(name, "socketpair") == 0) {
+		fam = family_name(d->args[0] & 0xffffffffu);
+		if (fam != NULL)
+			snprintf(what, len, "%s %s", name, fam);
+		else
+			snprintf(what, len, "%s family %llu", name,
+			    (unsigned long long)(d->args[0] & 0xffffffffu));
+		err = EAFNOSUPPORT;
+	} else if (strcmp(name, "ioctl") == 0) {
+		uint32_t cmd = (uint32_t)d->args[1];
+		snprintf(what, len, "ioctl %s", cmd == TIOCSTI ? "TIOCSTI" :
+		    cmd == TIOCLINUX ? "TIOCLINUX" : "request");
+		err = EPERM;
+	} else if (strcmp(name, "clone") == 0) {
+		snprintf(what, len, "clone with namespace flags 0x%llx",
+		    (unsigned long long)d->args[0]);
+		err = EPERM;
+	} else if (strcmp(name, "mknod") == 0 || strcmp(name, "mknodat") == 0) {
+		uint64_t mode = strcmp(name, "mknod") == 0 ? d->args[1] : d->args[2];
+		snprintf(what, len, "%s %s", name, (mode & S_IFMT) == S_IFCHR ?
+		    "character device" : (mode & S_IFMT) == S_IFBLK ? "block device" :
+		    "node type");
+		err = EPERM;
+	} else {
+		snprintf(what, len, "%s", name);
+		if (refused_with_eperm(name))
+			err = EPERM;
+	}
+	free(name);
+	return err;
+}
+
+static void
+log_refusal(struct exec_seccomp_log *log, const char *what)
+{
+	size_t i;
+
+	log->total++;
+	for (i = 0; i < log->n_kinds; i++) {
+		if (strcmp(log->kinds[i].what, what) == 0) {
+			log->kinds[i].count++;
+			return;
+		}
+	}
+	if (log->n_kinds == EXEC_SECCOMP_KINDS_MAX) {
+		log->other++;
+		return;
+	}
+	snprintf(log->kinds[log->n_kinds].what, sizeof(log->kinds[0].what), "%s", what);
+	log->kinds[log->n_kinds].count = 1;
+	log->n_kinds++;
+}
+
+int
+exec_seccomp_answer(int listener, struct exec_seccomp_log *log)
+{
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+	struct pollfd pf = { .fd = listener, .events = POLLIN };
+	char what[64];
+	int err;
+
+	/* RECV blocks without a pending notification: look first. */
+	if (poll(&pf, 1, 0) <= 0)
+		return 0;
+	if ((pf.revents & POLLIN) == 0)
+		return (pf.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0 ? 1 : 0;
+	memset(&req, 0, sizeof(req));
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+		if (errno == ENOENT || errno == EINTR)
+			return 2;   /* the caller was interrupted or killed meanwhile */
+		return rs_fail(RS_ERR_SANDBOX, "seccomp supervisor: receiving: %s",
+		    strerror(errno));
+	}
+	err = describe(&req.data, what, sizeof(what));
+	log_refusal(log, what);
+	memset(&resp, 0, sizeof(resp));
+	resp.id = req.id;
+	resp.error = -err;
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0 && errno != ENOENT)
+		return rs_fail(RS_ERR_SANDBOX, "seccomp supervisor: answering: %s",
+		    strerror(errno));
+	return 2;
 }

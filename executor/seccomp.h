@@ -1,22 +1,44 @@
 /*
- * seccomp.h - internal to the executor: the program's syscall filter.
+ * seccomp.h - internal to the executor: the program's syscall filter and
+ * the supervisor that records what it refused.
  *
- * A default-allow filter with a denylist: the kernel interfaces a sandboxed
- * program has no business with (keyrings, bpf, perf, userfaultfd, ptrace and
- * cross-process memory access, kernel modules and kexec, every mount and
- * namespace call, io_uring, clock setting) fail with EPERM; clone() with
- * CLONE_NEWUSER fails with EPERM and clone3() with ENOSYS (its flags cannot
- * be inspected; libc falls back to clone()). A syscall of a foreign
- * architecture kills the process. Deny-listing is a hardening layer on top
- * of the namespaces and the empty capability sets, not the boundary itself.
+ * The filter is a default-deny allowlist (libseccomp), checked against the
+ * native architecture: a call of another ABI (i386 through int 0x80 or a
+ * 32-bit binary, x32 through __X32_SYSCALL_BIT) never matches a rule.
  *
- * The filter is compiled in the parent (libseccomp allocates) and loaded in
- * the child right before execve() with one prctl(), which needs no memory.
+ * | what                                   | action                            |
+ * |----------------------------------------|-----------------------------------|
+ * | allowlisted call, arguments permitted  | run it                            |
+ * | clone3                                 | ENOSYS, silently (its flags live  |
+ * |                                        | in memory the filter cannot read; |
+ * |                                        | libc falls back to clone)         |
+ * | anything else, any foreign-ABI call    | user notification: the supervisor |
+ * |                                        | records it and answers an error   |
+ *
+ * Arguments are checked for: clone (no CLONE_NEW* flag), socket (AF_UNIX,
+ * AF_INET, AF_INET6, and AF_NETLINK with NETLINK_ROUTE only: never
+ * AF_VSOCK, AF_PACKET, AF_ALG, ...), socketpair (AF_UNIX), ioctl (every
+ * request but TIOCSTI and TIOCLINUX, compared on the 32 bits the kernel
+ * uses), mknod/mknodat (regular files, FIFOs and sockets only), personality
+ * (the values glibc and setarch use).
+ *
+ * The supervisor answers EPERM for the refused classes named in
+ * seccomp.c (keyrings, bpf, perf, userfaultfd, ptrace and cross-process
+ * memory, mount and namespace calls, modules, kexec, clock setting,
+ * io_uring, ...), EAFNOSUPPORT for a refused socket family, and ENOSYS for
+ * every other call, known or not. It only ever refuses, so the notification
+ * races that make user notification unsafe for *allowing* calls do not
+ * apply.
+ *
+ * The filter is compiled by the parent (libseccomp allocates); the child
+ * loads it with one seccomp() call, which returns the listener descriptor
+ * the child hands to the parent.
  */
 #ifndef RS_EXEC_SECCOMP_H
 #define RS_EXEC_SECCOMP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct exec_seccomp;
 
@@ -25,9 +47,35 @@ int exec_seccomp_build(struct exec_seccomp **out);
 void exec_seccomp_free(struct exec_seccomp *f);
 
 /*
- * Install f on the calling thread (no_new_privs must already be set).
- * Async-signal-safe: for the sandbox child. Returns 0 or an errno value.
+ * Child: install f on the calling thread (no_new_privs must be set) and put
+ * the notification listener in *listener (close-on-exec). System calls
+ * only. Returns 0 or an errno value.
  */
-int exec_seccomp_load(const struct exec_seccomp *f);
+int exec_seccomp_load(const struct exec_seccomp *f, int *listener);
+
+/* Distinct refusals kept with a name; further kinds are only counted. */
+#define EXEC_SECCOMP_KINDS_MAX 128
+
+struct exec_seccomp_refusal {
+	char what[64];              /* "keyctl", "socket AF_VSOCK", "i386 syscall 20" */
+	uint64_t count;
+};
+
+/* What the supervisor refused during one run. */
+struct exec_seccomp_log {
+	struct exec_seccomp_refusal kinds[EXEC_SECCOMP_KINDS_MAX];
+	size_t n_kinds;
+	uint64_t other;             /* refusals of kinds past the table */
+	uint64_t total;
+};
+
+/*
+ * Parent: take one pending notification from listener, log it and answer
+ * it with an error; never blocks. Returns 2 when one was answered (or had
+ * vanished: its caller died or was interrupted), 0 when none was pending,
+ * 1 when the listener is finished (every filtered process is gone),
+ * RS_ERR_SANDBOX on an unexpected failure.
+ */
+int exec_seccomp_answer(int listener, struct exec_seccomp_log *log);
 
 #endif
