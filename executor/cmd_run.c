@@ -31,7 +31,8 @@ extern char **environ;
 
 static const char run_usage[] =
 "usage: runseal run [--home DIR] [--policy FILE] [--in PATH[=NAME]]...\n"
-"                   [--out DIR] [--json] [--quiet] -- CMD [ARG...]\n"
+"                   [--out DIR] [--rootfs DIR] [--remeasure] [--json] [--quiet]\n"
+"                   -- CMD [ARG...]\n"
 "\n"
 "Run CMD in the sandbox: inputs are copied read-only to /work/in, the\n"
 "program writes outputs under /work/out (copied to --out DIR afterwards),\n"
@@ -41,6 +42,8 @@ static const char run_usage[] =
 "  --policy FILE    sandbox policy (JSON; see runseal-policy(5)); default: built-in\n"
 "  --in PATH[=NAME] stage a host file as /work/in/NAME (default NAME: basename)\n"
 "  --out DIR        copy collected outputs into DIR (created; must be empty)\n"
+"  --rootfs DIR     the program's root is DIR (read-only), not the host's /usr\n"
+"  --remeasure      hash the whole rootfs again instead of trusting the cache\n"
 "  --json           print one JSON result object on stdout instead of passing\n"
 "                   the program's stdout/stderr through\n"
 "  -q, --quiet      no summary line on stderr\n"
@@ -193,10 +196,13 @@ cmd_run(int argc, char **argv, const struct cli_global *g)
 		{ "out", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "rootfs", required_argument, NULL, 'R' },
+		{ "remeasure", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *home_flag = NULL;
+	const char *home_flag = NULL, *rootfs_flag = NULL;
+	char *rootfs = NULL;
 	struct pipeline_request req;
 	struct pipeline_result res;
 	struct exec_input *inputs = NULL;
@@ -218,6 +224,8 @@ cmd_run(int argc, char **argv, const struct cli_global *g)
 		case 'o': req.out_dir = optarg; break;
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
+		case 'R': rootfs_flag = optarg; break;
+		case 'M': req.remeasure = 1; break;
 		case 'h':
 			fputs(run_usage, stdout);
 			status = RS_EXIT_OK;
@@ -233,6 +241,12 @@ cmd_run(int argc, char **argv, const struct cli_global *g)
 	}
 	if ((r = cli_home(home_flag, g, 1, &home)) != 0)
 		goto out;
+	/* The policy names the rootfs by its absolute path. */
+	if (rootfs_flag != NULL && (rootfs = realpath(rootfs_flag, NULL)) == NULL) {
+		rs_error("run: --rootfs %s: %s", rootfs_flag, strerror(errno));
+		goto out;
+	}
+	req.rootfs = rootfs;
 	if (req.out_dir != NULL && (r = prepare_out_dir(req.out_dir)) != 0) {
 		rs_error_code(r, "run");
 		goto out;
@@ -274,6 +288,7 @@ cmd_run(int argc, char **argv, const struct cli_global *g)
 out:
 	pipeline_result_clear(&res);
 	free(inputs);
+	free(rootfs);
 	free(home);
 	return status;
 }

@@ -63,6 +63,8 @@ pipeline_run(const struct pipeline_request *req, struct pipeline_result *res)
 		r = step_failed(r, req->policy_path ? req->policy_path : "default policy");
 		goto out;
 	}
+	if (req->rootfs != NULL && (r = exec_policy_override_rootfs(policy, req->rootfs)) != 0)
+		goto out;
 	if ((dbpath = rs_home_path(req->home, RS_HOME_LEDGER)) == NULL ||
 	    (tmpdir = rs_home_path(req->home, RS_HOME_TMP)) == NULL ||
 	    (scratch = rs_path_join(tmpdir, "run-XXXXXX")) == NULL) {
@@ -102,6 +104,7 @@ pipeline_run(const struct pipeline_request *req, struct pipeline_result *res)
 	ereq.stdout_fd = req->stdout_fd;
 	ereq.stderr_fd = req->stderr_fd;
 	ereq.host_env = req->host_env;
+	ereq.remeasure = req->remeasure;
 	if ((r = exec_run(&ereq, &run)) != 0) {
 		r = step_failed(r, "run");
 		goto out;

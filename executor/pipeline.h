@@ -28,6 +28,8 @@ struct pipeline_request {
 	int stdout_fd;                  /* copies of the program's streams, or -1 */
 	int stderr_fd;
 	char *const *host_env;
+	const char *rootfs;             /* NULL: the policy's; else an absolute directory */
+	int remeasure;                  /* rehash the rootfs, trusting no cached digest */
 };
 
 struct pipeline_result {
