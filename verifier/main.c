@@ -10,6 +10,7 @@
  *   status  common/exitcode.h: 0 verified, 1 not verified, 64 usage,
  *           65 malformed input, 66 input missing, 74 I/O, 78 no home
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -61,7 +62,7 @@ static const char USAGE[] =
 
 static const char LEDGER_USAGE[] =
     "usage: " PROG " ledger [--home DIR | PATH] --trust FILE [--checkpoint FILE]\n"
-    "                      [--json] [-q]\n"
+    "                      [--accept-pcr-gap N]... [--json] [-q]\n"
     "\n"
     "Verify a runseal ledger without trusting the file: entries 0, 1, 2, ... are\n"
     "all present and in order, each entry parses, its previous-hash link and its\n"
@@ -89,6 +90,13 @@ static const char LEDGER_USAGE[] =
     "                must still hold the tree it commits to, as a prefix (same\n"
     "                root at its size, proved consistent with the latest\n"
     "                checkpoint): detects a rollback or a rewritten history\n"
+    "  --accept-pcr-gap N\n"
+    "                TPM entries: accept that the application PCR was extended\n"
+    "                without a ledger entry before entry N (runseal stopped or a\n"
+    "                disk error between the extend and the commit, which runseal\n"
+    "                reported): the PCR replay restarts from entry N's quote. The\n"
+    "                verifier cannot tell this from a dropped record; only you can,\n"
+    "                from the machine's logs, and the report says you did\n"
     "  --json        print one JSON object (schema " JSON_SCHEMA ") on stdout\n"
     "  -q, --quiet   print no verdict; the exit status is the verdict\n"
     "  -h, --help    print this help\n"
@@ -134,6 +142,7 @@ enum {
 	OPT_JSON,
 	OPT_QUIET,
 	OPT_CHECKPOINT,
+	OPT_ACCEPT_PCR_GAP,
 };
 
 /* getopt's '?' or ':' as a message naming the argument it refused. */
@@ -247,6 +256,8 @@ print_ledger_json(const char *path, const struct verify_report *rep)
 	    json_integer((json_int_t)rep->tpm_no_ek_cert)) != 0 ||
 	    json_object_set_new(signers, "tpm_epochs",
 	    json_integer((json_int_t)rep->tpm_epochs)) != 0 ||
+	    json_object_set_new(signers, "tpm_pcr_gaps_accepted",
+	    json_integer((json_int_t)rep->tpm_pcr_gaps)) != 0 ||
 	    json_object_set_new(signers, "roots_of_trust", roots_json(rep)) != 0)
 		goto out;
 	if (!rep->ok) {
@@ -340,9 +351,12 @@ print_ledger_human(const struct verify_report *rep)
 		if (rep->tpm_no_ek_cert > 0)
 			printf("%" PRIu64 ": %s", rep->tpm_no_ek_cert,
 			    attest_root_text(ATTEST_ROOT_TPM_NO_EK_CERT));
-		printf("; PCR replay consistent across %" PRIu64 " TPM epoch%s)%s",
-		    rep->tpm_epochs, rep->tpm_epochs == 1 ? "" : "s",
-		    rep->software_signed > 0 ? ", " : "");
+		printf("; PCR replay consistent across %" PRIu64 " TPM epoch%s",
+		    rep->tpm_epochs, rep->tpm_epochs == 1 ? "" : "s");
+		if (rep->tpm_pcr_gaps > 0)
+			printf(", with %" PRIu64 " replay gap%s YOU accepted (--accept-pcr-gap)",
+			    rep->tpm_pcr_gaps, rep->tpm_pcr_gaps == 1 ? "" : "s");
+		printf(")%s", rep->software_signed > 0 ? ", " : "");
 	}
 	if (rep->software_signed > 0)
 		printf("%" PRIu64 " software-key (no hardware root of trust)",
@@ -370,6 +384,7 @@ cmd_ledger(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
+		{ "accept-pcr-gap", required_argument, NULL, OPT_ACCEPT_PCR_GAP },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -380,6 +395,8 @@ cmd_ledger(int argc, char **argv)
 	struct checkpoint_trust *cp_trust = NULL;
 	struct verify_ledger_opts vopts;
 	struct verify_report rep;
+	uint64_t gaps[64];
+	size_t n_gaps = 0;
 	uint8_t *old = NULL;
 	size_t old_len = 0;
 	char *home = NULL, *path = NULL;
@@ -410,6 +427,25 @@ cmd_ledger(int argc, char **argv)
 		case OPT_QUIET:
 			quiet = 1;
 			break;
+		case OPT_ACCEPT_PCR_GAP: {
+			char *end = NULL;
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-') {
+				status = usage_error(help_cmd, "--accept-pcr-gap takes an entry index, "
+				    "not '%s'", optarg);
+				goto out;
+			}
+			if (n_gaps == sizeof(gaps) / sizeof(gaps[0])) {
+				status = usage_error(help_cmd, "more than %zu --accept-pcr-gap",
+				    sizeof(gaps) / sizeof(gaps[0]));
+				goto out;
+			}
+			gaps[n_gaps++] = v;
+			break;
+		}
 		case OPT_CHECKPOINT:
 			if (old_path != NULL) {
 				status = usage_error(help_cmd, "--checkpoint given twice");
@@ -492,7 +528,7 @@ cmd_ledger(int argc, char **argv)
 		vopts.old_len = old_len;
 	}
 	rs_err_clear();
-	if ((r = verify_ledger(path, trust, &vopts, &rep)) != 0) {
+	if ((r = verify_ledger_gaps(path, trust, &vopts, gaps, n_gaps, &rep)) != 0) {
 		rs_error_code(r, "cannot verify the ledger");
 		/* An old checkpoint that is itself bad is a verdict, not an input error. */
 		status = r == RS_ERR_VERIFY ? RS_EXIT_VERIFY_FAILED : rs_exit_for_err(r);

@@ -45,8 +45,14 @@
 
 struct tpm_replay;
 
-/* l (borrowed, may be NULL) is only read to explain a failed quote. */
-int tpm_replay_new(struct ledger *l, struct tpm_replay **out);
+/*
+ * l (borrowed, may be NULL) is only read to explain a failed quote. gaps
+ * (copied; may be NULL) are the entries where the auditor accepts a PCR
+ * replay mismatch as an explained extend without a ledger entry: there the
+ * replay restarts from the quoted value.
+ */
+int tpm_replay_new(struct ledger *l, const uint64_t *gaps, size_t n_gaps,
+    struct tpm_replay **out);
 void tpm_replay_free(struct tpm_replay *rp);
 
 /*
@@ -66,6 +72,9 @@ int tpm_replay_entry(struct tpm_replay *rp, uint64_t index, const struct attest_
  */
 void tpm_replay_explain(struct tpm_replay *rp, uint64_t index, const uint8_t *envelope,
     size_t len, char *reason, size_t reason_len);
+
+/* Accepted gaps used so far. */
+uint64_t tpm_replay_gaps(const struct tpm_replay *rp);
 
 /* TPM epochs seen so far (a new resetCount, or a restart that cleared PCRs). */
 uint64_t tpm_replay_epochs(const struct tpm_replay *rp);

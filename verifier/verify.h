@@ -22,6 +22,7 @@ struct verify_report {
 	uint64_t tpm_ek_certified;  /* of those: AK enrolled with a verified EK certificate */
 	uint64_t tpm_no_ek_cert;    /* of those: AK enrolled with an EK without certificate */
 	uint64_t tpm_epochs;        /* TPM epochs (reset/restart) their quotes span */
+	uint64_t tpm_pcr_gaps;      /* PCR replay gaps accepted (verify_ledger_opts.pcr_gaps) */
 	/* Which root of trust each entry has: runs of consecutive entries. */
 	struct verify_root_run {
 		uint64_t first, last;   /* entry indexes, inclusive */
@@ -91,6 +92,18 @@ int verify_ledger_file(const char *path, const struct attest_trust *trust,
  */
 int verify_ledger(const char *path, const struct attest_trust *trust,
     const struct verify_ledger_opts *opts, struct verify_report *rep);
+
+/*
+ * verify_ledger(), accepting PCR replay gaps at the n_gaps entries of gaps:
+ * an extend without a ledger entry that the auditor has explained (a crash
+ * or a disk error between extend and commit, which runseal reports and the
+ * machine's logs show). At such an entry a replay mismatch restarts the
+ * replay from the value the entry's quote shows (the quote itself is still
+ * fully checked); rep->tpm_pcr_gaps counts the gaps used.
+ */
+int verify_ledger_gaps(const char *path, const struct attest_trust *trust,
+    const struct verify_ledger_opts *opts, const uint64_t *gaps, size_t n_gaps,
+    struct verify_report *rep);
 
 /* What runseal-verify bundle found. */
 struct verify_bundle_report {

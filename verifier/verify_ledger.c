@@ -213,6 +213,7 @@ check_row(const struct ledger_row *row, uint64_t expected,
 		else
 			rep->tpm_no_ek_cert++;
 		rep->tpm_epochs = tpm_replay_epochs(replay);
+		rep->tpm_pcr_gaps = tpm_replay_gaps(replay);
 		break;
 	default:
 		r = rs_fail(RS_ERR_INTERNAL, "envelope verified with signer kind %d",
@@ -462,6 +463,14 @@ int
 verify_ledger(const char *path, const struct attest_trust *trust,
     const struct verify_ledger_opts *opts, struct verify_report *rep)
 {
+	return verify_ledger_gaps(path, trust, opts, NULL, 0, rep);
+}
+
+int
+verify_ledger_gaps(const char *path, const struct attest_trust *trust,
+    const struct verify_ledger_opts *opts, const uint64_t *gaps, size_t n_gaps,
+    struct verify_report *rep)
+{
 	static const struct verify_ledger_opts none = { NULL, NULL, 0 };
 	struct ledger_iter *it = NULL;
 	struct ledger_row *row = NULL;
@@ -495,7 +504,7 @@ verify_ledger(const char *path, const struct attest_trust *trust,
 		}
 	}
 	rep->checkpoint_signatures = checkpoint_trust_count(opts->cp_trust) > 0;
-	if ((r = ledger_open(path, 0, &w.l)) != 0 || (r = tpm_replay_new(w.l, &w.replay)) != 0)
+	if ((r = ledger_open(path, 0, &w.l)) != 0 || (r = tpm_replay_new(w.l, gaps, n_gaps, &w.replay)) != 0)
 		goto out;
 	if (w.old != NULL && strcmp(w.old->origin, ledger_origin(w.l)) != 0) {
 		report_global(rep, "your checkpoint is for origin %s, this ledger is %s",

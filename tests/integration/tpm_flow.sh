@@ -144,4 +144,13 @@ expect_status 0 rs run --quiet -- true
 expect_status 1 rsv ledger --home "$RUNSEAL_HOME" --trust "$T/trust.pem"
 expect_in "$T/out" "entry 10: PCR replay mismatch"
 expect_in "$T/out" "extended without a ledger entry"
+# The auditor, having explained it (runseal's error, the machine's logs),
+# accepts that gap and no other; every report then says so.
+expect_status 1 rsv ledger --home "$RUNSEAL_HOME" --trust "$T/trust.pem" --accept-pcr-gap 9
+expect_status 0 rsv ledger --home "$RUNSEAL_HOME" --trust "$T/trust.pem" --accept-pcr-gap 10
+expect_in "$T/out" "with 1 replay gap YOU accepted"
+expect_status 0 rs run --quiet -- true                 # the replay goes on from there
+expect_status 0 rsv ledger --home "$RUNSEAL_HOME" --trust "$T/trust.pem" --accept-pcr-gap 10 --json
+python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o["signers"]["tpm_pcr_gaps_accepted"]==1 and o["entries"]==12, o' "$T/out"; ok
+expect_status 64 rsv ledger --home "$RUNSEAL_HOME" --trust "$T/trust.pem" --accept-pcr-gap x
 done_ok
