@@ -9,6 +9,9 @@
 # discrete TPM takes 17-190 ms per ECC signature (see README.md), so on
 # hardware the difference is dominated by the quote.
 #
+# Then the attestation alone, without the sandbox (bench/seal_bench.c, built
+# here): opening the signer, and one seal + durable append, per signer.
+#
 #   bench/tpm_overhead.sh [ITERATIONS]     (default 50; needs build/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,18 +26,25 @@ RUNSEAL_TCTI=$(scripts/swtpm start "$tmp/tpm")
 "$bin" --home "$tmp/sw" init >/dev/null
 "$bin" --home "$tmp/tpm-home" init --signer tpm >/dev/null
 
-# time_it HOME: mean wall time per run in microseconds, after 3 warm-ups.
-time_it() {
-  local home=$1 start end
-  for _ in 1 2 3; do "$bin" --home "$home" run --quiet -- /bin/true >/dev/null 2>&1; done
-  start=$(date +%s%N)
-  for ((i = 0; i < n; i++)); do "$bin" --home "$home" run --quiet -- /bin/true >/dev/null 2>&1; done
-  end=$(date +%s%N)
-  echo $(( (end - start) / n / 1000 ))
+# Mean wall time per run in microseconds for each home, the two signers
+# alternating run by run (so that caches and machine load hit both alike),
+# after 3 warm-ups each.
+one() {
+  local t0 t1
+  t0=$(date +%s%N)
+  "$bin" --home "$1" run --quiet -- /bin/true >/dev/null 2>&1
+  t1=$(date +%s%N)
+  echo $(( (t1 - t0) / 1000 ))
 }
-
-sw=$(time_it "$tmp/sw")
-tpm=$(time_it "$tmp/tpm-home")
+for _ in 1 2 3; do one "$tmp/sw" >/dev/null; one "$tmp/tpm-home" >/dev/null; done
+sw=0
+tpm=0
+for ((i = 0; i < n; i++)); do
+  sw=$(( sw + $(one "$tmp/sw") ))
+  tpm=$(( tpm + $(one "$tmp/tpm-home") ))
+done
+sw=$(( sw / n ))
+tpm=$(( tpm / n ))
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 1) }'; }
 
 printf 'runs per signer: %d  (kernel %s, %d cores, swtpm %s)\n' "$n" "$(uname -r)" "$(nproc)" \
@@ -46,4 +56,16 @@ printf 'tpm cost per run (swtpm): %d us\n' $(( tpm - sw ))
 # What a hardware TPM would add: the per-run difference measured here is
 # the round trips to swtpm; a discrete TPM's ECC quote alone is 17-190 ms.
 awk 'BEGIN { printf "with a discrete TPM (quote 17-190 ms): at most %.0f-%.0f TPM-quoted runs/s per TPM (quotes are serialised by the ledger lock and the TPM)\n", 1000/190, 1000/17 }'
+# The attestation alone: signer open once, then seal + append, per signer.
+build=$(dirname "$(dirname "$bin")")
+if cmake --build "$build" --target seal_bench >/dev/null 2>&1; then
+  s_sw=$("$build/bench/seal_bench" "$tmp/sw" $((n * 4)))
+  s_tpm=$("$build/bench/seal_bench" "$tmp/tpm-home" $((n * 4)))
+  field() { echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+  printf 'attestation alone (no sandbox): %-8s open %6s us, seal+append %6s us\n' \
+    software "$(field "$s_sw" open_us)" "$(field "$s_sw" append_us)" \
+    tpm "$(field "$s_tpm" open_us)" "$(field "$s_tpm" append_us)"
+  printf 'seal+append tpm / software: %sx\n' \
+    "$(ratio "$(field "$s_tpm" append_us)" "$(field "$s_sw" append_us)")"
+fi
 echo "ledger entries: software $("$bin" --home "$tmp/sw" log | wc -l), tpm $("$bin" --home "$tmp/tpm-home" log | wc -l)"
