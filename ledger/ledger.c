@@ -54,6 +54,10 @@
 #define LEDGER_BATCH_MAX 100000
 /* Most ledger files one process may have open at once. */
 #define LEDGER_OPEN_MAX 64
+/* SQLite page cache per connection (KiB). */
+#define LEDGER_CACHE_KIB 32768
+#define RS_STR_(x) #x
+#define RS_STR(x) RS_STR_(x)
 
 #define APPEND_ONLY_MSG "runseal ledger is append-only"
 
@@ -659,6 +663,13 @@ ledger_open(const char *path, int writable, struct ledger **out)
 		r = db_write_pragmas(l->db, path);
 	else
 		r = db_exec(l->db, path, "PRAGMA query_only=ON", "setting read-only");
+	/*
+	 * A page cache that holds the tree's upper levels: proofs and appends
+	 * touch O(log n) nodes, spread over the whole tree (bounded memory).
+	 */
+	if (r == 0)
+		r = db_exec(l->db, path, "PRAGMA cache_size=-" RS_STR(LEDGER_CACHE_KIB),
+		    "sizing the page cache");
 	if (r != 0)
 		goto out;
 	*out = l;
@@ -1452,8 +1463,6 @@ read_cp_row(struct ledger *l, sqlite3_stmt *st, uint64_t *size, uint8_t **note,
 	return 0;
 }
 
-#define RS_STR_(x) #x
-#define RS_STR(x) RS_STR_(x)
 /* Checkpoint rows: an oversized or mistyped note is reported without being loaded. */
 #define CP_SELECT \
     "SELECT size, typeof(note), length(CAST(note AS BLOB))," \
