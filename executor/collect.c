@@ -331,7 +331,8 @@ walk_dir(struct walk *w, int dir_fd, int dst_dir_fd, int depth)
 		if (snprintf(w->rel + base, sizeof(w->rel) - base, "%s%s",
 		    base > 0 ? "/" : "", names[i]) >= (int)(sizeof(w->rel) - base)) {
 			w->rel[base] = '\0';
-			r = event(w, "output_skipped", "%s/%s: path too long", w->rel, names[i]);
+			r = event(w, "output_skipped", "path longer than %d bytes: %s/%s",
+			    EXEC_COLLECT_MAX_PATH, w->rel, names[i]);
 			if (r != 0)
 				goto out;
 			continue;

@@ -116,12 +116,24 @@ exec_measure_host(const char *cache_dir, struct attest_run *run)
 	return 0;
 }
 
+/* dir/a b c as a new string, or NULL. */
+static char *
+path_in(const char *dir, const char *a, const char *b, const char *c)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s/%s%s%s", dir, a, b, c) < 0)
+		return NULL;
+	return s;
+}
+
 int
 exec_measure_rootfs(const struct exec_rootfs *fs, const char *cache_dir, int remeasure,
     uint8_t digest[RS_SHA256_LEN], struct exec_manifest_stats *st)
 {
 	struct exec_manifest_item *items = NULL;
 	struct rs_sha256 *h = NULL;
+	char **targets = NULL;
 	uint8_t id[RS_SHA256_LEN];
 	char hex[2 * RS_SHA256_LEN + 1], *cache = NULL, *lock = NULL;
 	size_t n = exec_rootfs_n_items(fs), i;
@@ -129,7 +141,9 @@ exec_measure_rootfs(const struct exec_rootfs *fs, const char *cache_dir, int rem
 	int lock_fd = -1, threads, r = RS_ERR_INTERNAL;
 
 	memset(st, 0, sizeof(*st));
-	if ((items = calloc(n + 1, sizeof(*items))) == NULL || (r = rs_sha256_new(&h)) != 0) {
+	if ((items = calloc(n + 1, sizeof(*items))) == NULL ||
+	    (targets = calloc(n + 1, sizeof(*targets))) == NULL ||
+	    (r = rs_sha256_new(&h)) != 0) {
 		r = r != 0 ? r : RS_ERR_ALLOC;
 		goto out;
 	}
@@ -137,10 +151,17 @@ exec_measure_rootfs(const struct exec_rootfs *fs, const char *cache_dir, int rem
 	for (i = 0; i < n; i++) {
 		const char *t, *s, *l;
 		exec_rootfs_item(fs, i, &t, &s, &l);
-		if ((items[i].target = t) == NULL) {
+		if (t == NULL) {
 			r = rs_fail(RS_ERR_INTERNAL, "rootfs item %zu missing", i);
 			goto out;
 		}
+		/* The plan's targets are relative to the new root; the manifest's absolute. */
+		if (asprintf(&targets[i], "/%s", t) < 0) {
+			targets[i] = NULL;
+			r = RS_ERR_ALLOC;
+			goto out;
+		}
+		t = items[i].target = targets[i];
 		items[i].source = s;
 		items[i].link = l;
 		if ((r = rs_sha256_update(h, t, strlen(t) + 1)) != 0 ||
@@ -152,8 +173,12 @@ exec_measure_rootfs(const struct exec_rootfs *fs, const char *cache_dir, int rem
 		goto out;
 	rs_hex_encode(id, 16, hex);
 	if (cache_dir != NULL && rs_mkdir_p(cache_dir, 0700) == 0 &&
-	    asprintf(&cache, "%s/rootfs-%s.v1", cache_dir, hex) >= 0 &&
-	    asprintf(&lock, "%s/rootfs-%s.lock", cache_dir, hex) >= 0) {
+	    ((cache = path_in(cache_dir, "rootfs-", hex, ".v1")) == NULL ||
+	    (lock = path_in(cache_dir, "rootfs-", hex, ".lock")) == NULL)) {
+		r = RS_ERR_ALLOC;
+		goto out;
+	}
+	if (lock != NULL) {
 		lock_fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (lock_fd >= 0)
 			(void)flock(lock_fd, LOCK_EX);
@@ -165,6 +190,9 @@ out:
 	if (lock_fd >= 0)
 		close(lock_fd);
 	rs_sha256_free(h);
+	for (i = 0; targets != NULL && i < n; i++)
+		free(targets[i]);
+	free(targets);
 	free(items);
 	free(cache);
 	free(lock);
