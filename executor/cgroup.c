@@ -125,7 +125,7 @@ find_place(const char *mountinfo, const char *self_cgroup, struct place *pl)
 		*c2 = '\0';
 		if (c2[1] != '/')
 			continue;
-		if (strcmp(line, "0") == 0 && c1[1] == '\0') {
+		if (c1 == line + 1 && line[0] == '0' && c1[1] == '\0') {
 			free(path_v2);
 			if ((path_v2 = strdup(c2 + 1)) == NULL) {
 				r = RS_ERR_ALLOC;

@@ -23,7 +23,10 @@
 #include "common/err.h"
 #include "common/file.h"
 #include "common/hash.h"
+#include "executor/cgroup.h"
 #include "executor/exec.h"
+#include "executor/landlock.h"
+#include "executor/manifest.h"
 
 extern char **environ;
 
@@ -883,6 +886,276 @@ test_bad_requests(void **state)
 	assert_non_null(strstr(rs_err_detail(), "not empty"));
 }
 
+
+/* ---- policy keys of the hardened sandbox ---- */
+
+static void
+test_policy_sandbox_keys(void **state)
+{
+	struct fx *f = *state;
+	struct exec_policy *p = NULL;
+
+	assert_int_equal(policy_from(f, "{\"rootfs\": \"/srv/root\", \"measure_rootfs\": false,"
+	    " \"uid\": 1000, \"gid\": 100, \"limits\": {\"tmp_bytes\": 2097152},"
+	    " \"binds\": [{\"source\": \"/opt/b\", \"target\": \"/data/b\"},"
+	    " {\"target\": \"/data/a\", \"source\": \"/opt/a\"}]}", &p), 0);
+	assert_non_null(strstr(exec_policy_json(p), "\"rootfs\":\"/srv/root\""));
+	assert_non_null(strstr(exec_policy_json(p), "\"measure_rootfs\":false"));
+	assert_non_null(strstr(exec_policy_json(p), "\"uid\":1000"));
+	assert_non_null(strstr(exec_policy_json(p), "\"gid\":100"));
+	assert_non_null(strstr(exec_policy_json(p), "\"tmp_bytes\":2097152"));
+	/* Binds are kept sorted by target. */
+	assert_non_null(strstr(exec_policy_json(p), "\"binds\":[{\"source\":\"/opt/a\","
+	    "\"target\":\"/data/a\"},{\"source\":\"/opt/b\",\"target\":\"/data/b\"}]"));
+	/* --rootfs replaces the policy's and the canonical JSON says so. */
+	assert_int_equal(exec_policy_override_rootfs(p, "/other"), 0);
+	assert_non_null(strstr(exec_policy_json(p), "\"rootfs\":\"/other\""));
+	assert_int_equal(exec_policy_override_rootfs(p, "host"), 0);
+	assert_non_null(strstr(exec_policy_json(p), "\"rootfs\":\"host\""));
+	assert_int_equal(exec_policy_override_rootfs(p, "relative/dir"), RS_ERR_CONFIG);
+	exec_policy_free(p);
+
+	expect_bad(f, "{\"rootfs\": \"relative\"}", RS_ERR_CONFIG, "rootfs");
+	expect_bad(f, "{\"rootfs\": \"/a/../b\"}", RS_ERR_CONFIG, "rootfs");
+	expect_bad(f, "{\"rootfs\": \"/a/\"}", RS_ERR_CONFIG, "rootfs");
+	expect_bad(f, "{\"measure_rootfs\": 1}", RS_ERR_CONFIG, "measure_rootfs");
+	expect_bad(f, "{\"uid\": 65534}", RS_ERR_CONFIG, "uid");
+	expect_bad(f, "{\"gid\": -1}", RS_ERR_CONFIG, "gid");
+	expect_bad(f, "{\"uid\": \"0\"}", RS_ERR_CONFIG, "uid");
+	expect_bad(f, "{\"limits\": {\"tmp_bytes\": 1024}}", RS_ERR_CONFIG, "tmp_bytes");
+	expect_bad(f, "{\"binds\": {}}", RS_ERR_CONFIG, "binds");
+	expect_bad(f, "{\"binds\": [{\"source\": \"/a\"}]}", RS_ERR_CONFIG, "binds[0]");
+	expect_bad(f, "{\"binds\": [{\"source\": \"/a\", \"target\": \"/b\", \"rw\": true}]}",
+	    RS_ERR_CONFIG, "binds.rw");
+	expect_bad(f, "{\"binds\": [{\"source\": \"a\", \"target\": \"/b\"}]}", RS_ERR_CONFIG,
+	    "binds.source");
+	expect_bad(f, "{\"binds\": [{\"source\": \"/a\", \"target\": \"/\"}]}", RS_ERR_CONFIG,
+	    "binds.target");
+	expect_bad(f, "{\"binds\": [{\"source\": \"/a\", \"target\": \"/work/x\"}]}",
+	    RS_ERR_CONFIG, "inside /work");
+	expect_bad(f, "{\"binds\": [{\"source\": \"/a\", \"target\": \"/proc\"}]}",
+	    RS_ERR_CONFIG, "inside /proc");
+	expect_bad(f, "{\"binds\": [{\"source\": \"/a\", \"target\": \"/etc/passwd\"}]}",
+	    RS_ERR_CONFIG, "/etc/passwd");
+	expect_bad(f, "{\"binds\": [{\"source\": \"/a\", \"target\": \"/d\"},"
+	    " {\"source\": \"/b\", \"target\": \"/d/e\"}]}", RS_ERR_CONFIG, "is inside");
+	expect_bad(f, "{\"binds\": [{\"source\": \"/a\", \"target\": \"/d\"},"
+	    " {\"source\": \"/b\", \"target\": \"/d\"}]}", RS_ERR_CONFIG, "given twice");
+}
+
+/* A bind shows a host directory read-only; one into the rootfs is refused. */
+static void
+test_policy_binds_run(void **state)
+{
+	struct fx *f = *state;
+	struct exec_policy *p = NULL;
+	struct attest_run *run = NULL;
+	char dir[160], json[512];
+
+	snprintf(dir, sizeof(dir), "%s/shared", f->dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(json, sizeof(json), "%s/file", dir);
+	write_text(json, "shared\n", 0644);
+	snprintf(json, sizeof(json), "{\"binds\": [{\"source\": \"%s\", \"target\": "
+	    "\"/opt/data\"}], \"measure_rootfs\": false}", dir);
+	assert_int_equal(policy_from(f, json, &p), 0);
+	assert_int_equal(run_sh(f, p, "grep -q shared /opt/data/file || exit 1; "
+	    "touch /opt/data/new 2>/dev/null && exit 2; exit 0", NULL, 0, NULL, &run), 0);
+	assert_int_equal(exec_exit_status(run), 0);
+	attest_run_free(run);
+	exec_policy_free(p);
+
+	snprintf(json, sizeof(json), "{\"binds\": [{\"source\": \"%s\", \"target\": "
+	    "\"/usr/data\"}]}", dir);
+	assert_int_equal(policy_from(f, json, &p), 0);
+	assert_int_equal(run_sh(f, p, "true", NULL, 0, NULL, &run), RS_ERR_SANDBOX);
+	assert_non_null(strstr(rs_err_detail(), "/usr"));
+	exec_policy_free(p);
+}
+
+/* The supervisor names what seccomp refused; Landlock is recorded when applied. */
+static void
+test_refusals_recorded(void **state)
+{
+	struct attest_run *run = NULL;
+	const struct attest_event *ev;
+	size_t i;
+	int landlock = 0;
+
+	assert_int_equal(run_sh(*state, NULL, "unshare -U true 2>/dev/null; "
+	    "unshare -U true 2>/dev/null; exit 0", NULL, 0, NULL, &run), 0);
+	assert_int_equal(exec_exit_status(run), 0);
+	ev = need_event(run, "seccomp");
+	assert_string_equal(ev->detail, "refused unshare");
+	assert_int_equal(ev->count, 2);
+	for (i = 0; i < run->n_isolation; i++)
+		landlock |= strncmp(run->isolation[i], "landlock-abi", 12) == 0;
+	assert_int_equal(landlock, exec_landlock_abi() > 0);
+	attest_run_free(run);
+}
+
+/*
+ * cgroup placement against a fake tree: the group is made under the
+ * caller's own cgroup of the right hierarchy. The fake has no cgroupfs
+ * files in the new group, so configuring it fails naming the file: which
+ * is what this checks.
+ */
+static void
+test_cgroup_placement(void **state)
+{
+	struct fx *f = *state;
+	struct exec_cgroup *cg = (struct exec_cgroup *)(uintptr_t)1;
+	struct exec_cgroup_info info;
+	char mi[160], self[160], path[256], text[768];
+
+	snprintf(mi, sizeof(mi), "%s/mountinfo", f->dir);
+	snprintf(self, sizeof(self), "%s/cgroup", f->dir);
+	/* v2 with memory and pids delegated to our cgroup /user/me. */
+	snprintf(path, sizeof(path), "%s/v2/user/me", f->dir);
+	assert_int_equal(rs_mkdir_p(path, 0755), 0);
+	snprintf(text, sizeof(text), "%s/cgroup.subtree_control", path);
+	write_text(text, "memory pids\n", 0644);
+	snprintf(text, sizeof(text), "30 1 0:26 / %s/v2 rw - cgroup2 cgroup2 rw\n", f->dir);
+	write_text(mi, text, 0644);
+	write_text(self, "0::/user/me\n", 0644);
+	assert_int_equal(exec_cgroup_create_at(mi, self, 1 << 26, 9, &cg, &info),
+	    RS_ERR_SANDBOX);
+	assert_null(cg);
+	snprintf(text, sizeof(text), "%s/v2/user/me/runseal-", f->dir);
+	assert_non_null(strstr(rs_err_detail(), text));
+	assert_non_null(strstr(rs_err_detail(), "/memory.max to 67108864"));
+
+	/* v1: memory under our memory cgroup /a/b, seen through a mount rooted at /a. */
+	snprintf(path, sizeof(path), "%s/mem/b", f->dir);
+	assert_int_equal(rs_mkdir_p(path, 0755), 0);
+	snprintf(text, sizeof(text), "35 1 0:32 /a %s/mem rw - cgroup cgroup rw,memory\n",
+	    f->dir);
+	write_text(mi, text, 0644);
+	write_text(self, "4:memory:/a/b\n0::/\n", 0644);
+	assert_int_equal(exec_cgroup_create_at(mi, self, 1 << 26, 9, &cg, &info),
+	    RS_ERR_SANDBOX);
+	snprintf(text, sizeof(text), "%s/mem/b/runseal-", f->dir);
+	assert_non_null(strstr(rs_err_detail(), text));
+	assert_non_null(strstr(rs_err_detail(), "memory.limit_in_bytes"));
+
+	/* No controller offered: no group, no error. */
+	write_text(mi, "36 1 0:33 / /nowhere rw - tmpfs tmpfs rw\n", 0644);
+	assert_int_equal(exec_cgroup_create_at(mi, self, 1 << 26, 9, &cg, &info), 0);
+	assert_null(cg);
+	assert_int_equal(info.version[EXEC_CG_MEMORY], 0);
+	assert_int_equal(info.version[EXEC_CG_PIDS], 0);
+}
+
+static void
+manifest_of(struct exec_manifest_item *it, size_t n, const char *cache, int trust,
+    uint8_t d[RS_SHA256_LEN], struct exec_manifest_stats *st)
+{
+	assert_int_equal(exec_manifest_digest(it, n, cache, trust, 2, d, st), 0);
+}
+
+/* The cache is reused only for unchanged entries, and never changes the digest. */
+static void
+test_manifest_cache(void **state)
+{
+	struct fx *f = *state;
+	uint8_t d0[RS_SHA256_LEN], d1[RS_SHA256_LEN], d2[RS_SHA256_LEN], d3[RS_SHA256_LEN];
+	struct exec_manifest_stats st;
+	struct timespec ts[2];
+	struct stat sb;
+	char tree[160], cache[160], p[256], q[256];
+	struct exec_manifest_item it[2];
+	int fd;
+
+	snprintf(tree, sizeof(tree), "%s/tree", f->dir);
+	snprintf(cache, sizeof(cache), "%s/manifest.cache", f->dir);
+	snprintf(p, sizeof(p), "%s/a/b", tree);
+	assert_int_equal(rs_mkdir_p(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/a/b/f1", tree);
+	write_text(p, "one\n", 0644);
+	snprintf(p, sizeof(p), "%s/a/f2", tree);
+	write_text(p, "two\n", 0755);
+	snprintf(p, sizeof(p), "%s/a/link", tree);
+	assert_int_equal(symlink("b/f1", p), 0);
+	it[0] = (struct exec_manifest_item){ "/t", tree, NULL };
+	it[1] = (struct exec_manifest_item){ "/made", NULL, "t/a" };
+
+	manifest_of(it, 2, NULL, 1, d0, &st);
+	assert_int_equal(st.entries, 7);            /* t, a, b, f1, f2, link, made */
+	manifest_of(it, 2, cache, 1, d1, &st);
+	assert_memory_equal(d0, d1, RS_SHA256_LEN);
+	assert_int_equal(st.hashed, 3);             /* f1, f2, link (made is synthesized) */
+	assert_true(st.cache_written);
+	manifest_of(it, 2, cache, 1, d2, &st);
+	assert_memory_equal(d1, d2, RS_SHA256_LEN);
+	assert_int_equal(st.hashed, 0);
+	assert_int_equal(st.reused, 7);
+	assert_false(st.cache_written);
+
+	/* Same size, mtime put back: the ctime still moves, so it is measured again. */
+	snprintf(p, sizeof(p), "%s/a/b/f1", tree);
+	assert_int_equal(stat(p, &sb), 0);
+	write_text(p, "ONE\n", 0644);
+	ts[0] = sb.st_atim;
+	ts[1] = sb.st_mtim;
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+	manifest_of(it, 2, cache, 1, d2, &st);
+	assert_memory_not_equal(d1, d2, RS_SHA256_LEN);
+	assert_int_equal(st.hashed, 1);
+	manifest_of(it, 2, NULL, 1, d3, &st);
+	assert_memory_equal(d2, d3, RS_SHA256_LEN);
+
+	/* A new inode with the same bytes: measured again, same digest. */
+	snprintf(q, sizeof(q), "%s/a/b/f1.new", tree);
+	write_text(q, "ONE\n", 0644);
+	assert_int_equal(rename(q, p), 0);
+	manifest_of(it, 2, cache, 1, d3, &st);
+	assert_memory_equal(d2, d3, RS_SHA256_LEN);
+	assert_int_equal(st.hashed, 1);
+
+	/* A mode change is part of the manifest; a new file is found. */
+	assert_int_equal(chmod(p, 0600), 0);
+	manifest_of(it, 2, cache, 1, d3, &st);
+	assert_memory_not_equal(d2, d3, RS_SHA256_LEN);
+	snprintf(q, sizeof(q), "%s/a/b/f3", tree);
+	write_text(q, "three\n", 0644);
+	manifest_of(it, 2, cache, 1, d3, &st);
+	assert_int_equal(st.entries, 8);
+
+	/* Not trusting the cache (--remeasure) hashes everything and agrees. */
+	manifest_of(it, 2, cache, 0, d2, &st);
+	assert_memory_equal(d2, d3, RS_SHA256_LEN);
+	assert_int_equal(st.hashed, 4);
+
+	/* A damaged cache is ignored, not believed. */
+	assert_true((fd = open(cache, O_WRONLY)) >= 0);
+	assert_int_equal(pwrite(fd, "XXXXXXXX", 8, 40), 8);
+	close(fd);
+	manifest_of(it, 2, cache, 1, d2, &st);
+	assert_memory_equal(d2, d3, RS_SHA256_LEN);
+	assert_int_equal(truncate(cache, 30), 0);
+	manifest_of(it, 2, cache, 1, d2, &st);
+	assert_memory_equal(d2, d3, RS_SHA256_LEN);
+	assert_int_equal(st.hashed, 4);
+}
+
+/* The record measures the rootfs when the policy asks. */
+static void
+test_rootfs_measured(void **state)
+{
+	struct fx *f = *state;
+	struct exec_policy *p = NULL;
+	struct attest_run *run = NULL;
+	static const uint8_t zero[RS_SHA256_LEN];
+
+	assert_int_equal(policy_from(f, "{\"measure_rootfs\": false}", &p), 0);
+	assert_int_equal(run_sh(f, p, "true", NULL, 0, NULL, &run), 0);
+	assert_int_equal(run->rootfs_measured, 0);
+	assert_memory_equal(run->rootfs_sha256, zero, RS_SHA256_LEN);
+	assert_string_equal(run->rootfs, "host");
+	attest_run_free(run);
+	exec_policy_free(p);
+}
+
 int
 main(void)
 {
@@ -913,6 +1186,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_output_bytes_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unprivileged_caller, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_sandbox_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_binds_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals_recorded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cgroup_placement, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manifest_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rootfs_measured, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
