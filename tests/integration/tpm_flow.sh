@@ -125,10 +125,12 @@ expect_in "$T/err" "cannot reach the TPM"
 
 # ---- the documented limit: an extend without a ledger entry ----------------------------
 # A run whose commit fails after the TPM extended and quoted (a disk error,
-# injected with libfiu where installed; else an extend by another program):
+# injected with libfiu where installed and the build is not under ASan, whose
+# interceptors do not mix with libfiu's preload; else an extend by another
+# program):
 # nothing is appended, runseal says what it leaves behind, and the next entry
 # of the epoch fails the PCR replay with a reason that names both causes.
-if command -v fiu-run >/dev/null; then
+if command -v fiu-run >/dev/null && ! ldd "$RUNSEAL_BIN" | grep -q libasan; then
   expect_status 125 fiu-run -x -c "enable name=posix/io/sync/fdatasync,failinfo=5" \
     "$RUNSEAL_BIN" run --quiet -- true
   expect_in "$T/err" "nothing was recorded"
