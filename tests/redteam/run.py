@@ -218,14 +218,15 @@ class World:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- running -----------------------------------------------------------
-    def run_host(self, variant, argv, want=None, env_extra=None, timeout=300):
+    def run_host(self, variant, argv, want=None, env_extra=None, timeout=300, pass_fds=()):
         env = dict(self.homes[variant])
         if env_extra:
             env.update(env_extra)
         if variant == "nonroot":
             argv = ["setpriv", f"--reuid={NONROOT}", f"--regid={NONROOT}", "--clear-groups",
                     "--"] + argv
-        p = subprocess.run(argv, env=env, capture_output=True, timeout=timeout)
+        p = subprocess.run(argv, env=env, capture_output=True, timeout=timeout,
+                           pass_fds=pass_fds)
         out = p.stdout.decode("utf-8", "replace")
         err = p.stderr.decode("utf-8", "replace")
         self.captured.append(("host:" + " ".join(argv[-3:]), out + err))
@@ -259,7 +260,7 @@ class World:
         return path
 
     def run(self, variant, argv, policy=None, inputs=(), extra=(), env_extra=None,
-            timeout=300, out_dir=None):
+            timeout=300, out_dir=None, pass_fds=()):
         cmd = [RUNSEAL, "run", "--policy", self.policy_file(variant, policy)]
         for i in inputs:
             cmd += ["--in", i]
@@ -267,7 +268,8 @@ class World:
             cmd += ["--out", out_dir]
         cmd += list(extra) + ["--"] + list(argv)
         t0 = time.monotonic()
-        rc, out, err = self.run_host(variant, cmd, env_extra=env_extra, timeout=timeout)
+        rc, out, err = self.run_host(variant, cmd, env_extra=env_extra, timeout=timeout,
+                                     pass_fds=pass_fds)
         seconds = time.monotonic() - t0
         record = None
         # The program's own stderr may end without a newline: search, do not anchor.
@@ -319,6 +321,7 @@ def case(group, variants=VARIANTS):
 
 
 def c_prog(w, v, name, *args, policy=None, inputs=(), status=0, **kw):
+    """Run progs/NAME (staged as an input) with args; require containment and status."""
     res = w.run(v, ["/work/in/" + name] + list(args), policy=policy,
                 inputs=[w.stage(w.prog(name))] + list(inputs), **kw)
     contained(res, status)
@@ -356,6 +359,32 @@ def mount_family_and_propagation(w, v):
     res = c_prog(w, v, "rt_mount")
     refused(res, "mount", "umount2", "pivot_root", "fsopen", "open_tree", "move_mount",
             "mount_setattr", "chroot")
+
+
+@case("syscalls", variants=("root", "user"))
+def mount_propagation_from_the_host(w, v):
+    """A shared host mount bound in: a mount the host makes meanwhile must not appear."""
+    d = os.path.join(w.dir, "shared-" + v)
+    os.makedirs(d)
+    subprocess.run(["mount", "-t", "tmpfs", "rt-shared", d], check=True)
+    try:
+        subprocess.run(["mount", "--make-shared", d], check=True)
+        os.makedirs(os.path.join(d, "late"))
+        script = ("sleep 1.5; a=$(stat -c %d /opt/shared); b=$(stat -c %d /opt/shared/late); "
+                  "test \"$a\" = \"$b\" || echo 'ESCAPED: a host mount propagated in'; "
+                  "grep -E ' (shared|master):' /proc/self/mountinfo && echo 'ESCAPED: peer mount'; "
+                  "echo done")
+        result = {}
+        t = threading.Thread(target=lambda: result.update(res=w.run(
+            v, ["sh", "-c", script], policy={"binds": [{"source": d, "target": "/opt/shared"}]})))
+        t.start()
+        time.sleep(0.5)
+        subprocess.run(["mount", "-t", "tmpfs", "rt-late", os.path.join(d, "late")], check=True)
+        t.join()
+        contained(result["res"])
+        check("done" in result["res"].out, result["res"].describe())
+    finally:
+        subprocess.run(["umount", "-R", d])
 
 
 @case("syscalls")
@@ -471,7 +500,14 @@ def root_escapes(w, v):
 
 @case("filesystem")
 def leaked_descriptors(w, v):
-    res = c_prog(w, v, "rt_fds")
+    # The caller leaks descriptors (not close-on-exec) to a secret and a directory.
+    secret = [p for p in w.host_files if "/home-" + v in p][0]
+    fds = [os.open(secret, os.O_RDONLY), os.open(w.dir, os.O_RDONLY | os.O_DIRECTORY)]
+    try:
+        res = c_prog(w, v, "rt_fds", pass_fds=fds)
+    finally:
+        for fd in fds:
+            os.close(fd)
     fds = [l for l in res.out.splitlines() if l.startswith("fd ")]
     check(len(fds) == 4, f"open descriptors {fds}: only 0, 1, 2 and the listing's own")
 
@@ -497,8 +533,14 @@ def writes_outside(w, v):
                     "for p in /sys /home /root /var /run /boot /srv /mnt /media /opt; do "
                     "  test -e $p && echo \"ESCAPED: $p exists\"; done; "
                     "touch /tmp/ok /work/out/ok || echo 'ESCAPED: cannot write /tmp or /work/out'; "
-                    "grep -q ' / .*ro,' /proc/self/mountinfo || echo 'ESCAPED: / writable'"])
+                    "grep -q ' / .*ro,' /proc/self/mountinfo || echo 'ESCAPED: / writable'; "
+                    "(echo rt > /proc/self/comm) 2>/dev/null && echo 'proc write allowed'"])
     contained(res)
+    # /proc's own writable files are closed by Landlock, when the record says it was applied.
+    landlock = any(i.startswith("landlock-abi") for i in res.record["policy"]["isolation"])
+    check(landlock == ("proc write allowed" not in res.out),
+          f"landlock recorded {landlock}, but writing /proc/self/comm " +
+          ("worked" if "proc write allowed" in res.out else "failed"))
 
 
 @case("filesystem", variants=("root", "nonroot"))
