@@ -238,6 +238,7 @@ cred_challenge_parse(const uint8_t *buf, size_t len, TPM2B_ID_OBJECT *id_object,
 
 	memset(id_object, 0, sizeof(*id_object));
 	memset(enc_secret, 0, sizeof(*enc_secret));
+	tpmq_tss2_quiet();
 	if (len > CRED_CHALLENGE_MAX)
 		return rs_fail(RS_ERR_FORMAT, "credential challenge of %zu bytes (at most %zu)",
 		    len, CRED_CHALLENGE_MAX);

@@ -68,8 +68,7 @@ conn_open(const char *tcti, struct conn *c)
 	TSS2_RC rc;
 
 	memset(c, 0, sizeof(*c));
-	/* tpm2-tss logs its own errors to stderr; runseal reports them itself. */
-	setenv("TSS2_LOG", "all+NONE", 0);
+	tpmq_tss2_quiet();      /* runseal reports TSS2 errors itself */
 	if ((rc = Tss2_TctiLdr_Initialize(tcti, &c->tcti)) != TSS2_RC_SUCCESS)
 		return rs_fail(RS_ERR_TPM, "cannot reach the TPM through TCTI '%s': %s (set "
 		    "--tcti or $RUNSEAL_TCTI; TSS2_LOG=all+error shows details)", tcti,

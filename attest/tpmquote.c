@@ -61,6 +61,17 @@ lowest_bit(TPMA_OBJECT v)
 	return v & (~v + 1);
 }
 
+void
+tpmq_tss2_quiet(void)
+{
+	static int done;
+
+	if (!done) {
+		setenv("TSS2_LOG", "all+NONE", 0);      /* 0: a user's TSS2_LOG wins */
+		done = 1;
+	}
+}
+
 /* ---- PCR selections ---------------------------------------------------- */
 
 static int
@@ -196,6 +207,7 @@ tpmq_public_parse(const uint8_t *buf, size_t len, struct tpmq_public *out)
 	int r;
 
 	memset(out, 0, sizeof(*out));
+	tpmq_tss2_quiet();
 	if (len == 0 || len > TPMQ_PUBLIC_MAX)
 		return rs_fail(len == 0 ? RS_ERR_FORMAT : RS_ERR_TOO_LARGE,
 		    "TPMT_PUBLIC of %zu bytes (1 to %zu allowed)", len, TPMQ_PUBLIC_MAX);
@@ -460,6 +472,7 @@ tpmq_attest_parse(const uint8_t *buf, size_t len, TPMS_ATTEST *out)
 	TSS2_RC rc;
 
 	memset(out, 0, sizeof(*out));
+	tpmq_tss2_quiet();
 	if (len > TPMQ_ATTEST_MAX)
 		return rs_fail(RS_ERR_FORMAT, "TPMS_ATTEST of %zu bytes (at most %zu)", len,
 		    TPMQ_ATTEST_MAX);
@@ -558,6 +571,7 @@ verify_signature(const uint8_t *attest, size_t attest_len, const uint8_t *sig,
 	TSS2_RC rc;
 
 	memset(&s, 0, sizeof(s));
+	tpmq_tss2_quiet();
 	if (sig_len == 0 || sig_len > TPMQ_SIGNATURE_MAX) {
 		r = rs_fail(RS_ERR_FORMAT, "TPMT_SIGNATURE of %zu bytes (1 to %zu allowed)",
 		    sig_len, TPMQ_SIGNATURE_MAX);

@@ -39,6 +39,14 @@
 #define TPMQ_ATTEST_MAX (sizeof(TPMS_ATTEST))
 #define TPMQ_SIGNATURE_MAX (sizeof(TPMT_SIGNATURE))
 
+/*
+ * Silence tpm2-tss's own log lines (TSS2_LOG=all+NONE) unless the user set
+ * TSS2_LOG: tss2-mu writes a WARNING or ERROR line to stderr for every
+ * malformed structure, and runseal reports each failure itself. Called by
+ * every function here that unmarshals; idempotent.
+ */
+void tpmq_tss2_quiet(void);
+
 /* A PCR selection in the sha256 bank (the only bank runseal quotes). */
 struct tpmq_pcrsel {
 	uint16_t hash_alg;                  /* TPM2_ALG_SHA256 */
