@@ -163,6 +163,7 @@ with Env() as e:
             e.check(p.returncode == 1, f"{name}: verifier exit {p.returncode}, expected 1\n{p.stdout}{p.stderr}")
             e.check(f"entry {entry}:" in p.stdout, f"{name}: reason does not name entry {entry}: {p.stdout}")
             e.check(reason in p.stdout, f"{name}: reason lacks '{reason}': {p.stdout}")
+            e.check(":marshal:" not in p.stderr, f"{name}: tpm2-tss log lines on stderr: {p.stderr}")
 
         attack("record-altered", 2, "(no record in this ledger has that digest: a quote over another digest)",
                lambda db: tamper_envelope(db, 2, lambda env: replace(env, 2, field(env, 2).replace(b"echo run 2", b"echo run X"))))
