@@ -7,6 +7,7 @@
 #define RS_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct cli_global {
 	const char *home;       /* --home before the subcommand, or NULL */
@@ -62,5 +63,15 @@ struct exec_input;
 int cli_keep_run_blobs(const char *home, const struct attest_run *run,
     const struct exec_input *inputs, size_t n_inputs, const char *out_dir,
     size_t *kept, size_t *missing);
+/*
+ * The bundle of a stored row (ledger/bundle.h) proved against the
+ * checkpoint for size (0: the latest), with the home's signer identity and
+ * checkpoint verifier key when they apply. *bundle is new (caller frees);
+ * *has_identity (may be NULL) says whether the signer identity went in.
+ */
+struct ledger;
+struct ledger_row;
+int cli_bundle_for(const char *home, struct ledger *l, const struct ledger_row *row,
+    uint64_t size, uint8_t **bundle, size_t *len, int *has_identity);
 
 #endif

@@ -637,6 +637,29 @@ out:
 }
 
 int
+cli_bundle_for(const char *home, struct ledger *l, const struct ledger_row *row,
+    uint64_t size, uint8_t **bundle, size_t *len, int *has_identity)
+{
+	char *identity = NULL, *vkey = NULL;
+	int r;
+
+	*bundle = NULL;
+	*len = 0;
+	identity = identity_for(home, row);
+	if (vkey_for(home, ledger_origin(l), &vkey) != 0) {
+		/* The bundle verifies without it (auditors pin their own copy). */
+		rs_warn("export: the checkpoint verifier key is not included: %s", rs_err_detail());
+		vkey = NULL;
+	}
+	r = bundle_export(l, row->idx, size, identity, vkey, bundle, len);
+	if (r == 0 && has_identity != NULL)
+		*has_identity = identity != NULL;
+	free(vkey);
+	free(identity);
+	return r;
+}
+
+int
 cmd_export(int argc, char **argv, const struct cli_global *g)
 {
 	static const struct option opts[] = {
@@ -651,10 +674,10 @@ cmd_export(int argc, char **argv, const struct cli_global *g)
 	struct ledger *l = NULL;
 	struct ledger_row *row = NULL;
 	uint8_t *bundle = NULL;
-	char *home = NULL, *identity = NULL, *vkey = NULL;
+	char *home = NULL;
 	uint64_t index = 0, size = 0;
 	size_t len = 0;
-	int json = 0, c, r = RS_ERR_INTERNAL;
+	int json = 0, have_identity = 0, c, r = RS_ERR_INTERNAL;
 
 	while ((c = getopt_long(argc, argv, "o:jh", opts, NULL)) != -1) {
 		switch (c) {
@@ -681,13 +704,7 @@ cmd_export(int argc, char **argv, const struct cli_global *g)
 		rs_error_code(r, "export");
 		goto out;
 	}
-	identity = identity_for(home, row);
-	if ((r = vkey_for(home, ledger_origin(l), &vkey)) != 0) {
-		/* The bundle verifies without it (auditors pin their own copy). */
-		rs_warn("export: the checkpoint verifier key is not included: %s", rs_err_detail());
-		vkey = NULL;
-	}
-	if ((r = bundle_export(l, index, size, identity, vkey, &bundle, &len)) != 0) {
+	if ((r = cli_bundle_for(home, l, row, size, &bundle, &len, &have_identity)) != 0) {
 		rs_error_code(r, "export");
 		goto out;
 	}
@@ -703,14 +720,12 @@ cmd_export(int argc, char **argv, const struct cli_global *g)
 	if (json)
 		r = cli_print_json(json_pack("{s:s, s:I, s:I, s:s, s:b}", "schema",
 		    "runseal-export/v1", "index", (json_int_t)index, "bytes", (json_int_t)len,
-		    "written_to", output, "identity", identity != NULL));
+		    "written_to", output, "identity", have_identity));
 	else if (output != NULL)
 		fprintf(stderr, "runseal: entry %" PRIu64 " exported to %s (%zu bytes)\n", index,
 		    output, len);
 out:
 	free(bundle);
-	free(vkey);
-	free(identity);
 	ledger_row_free(row);
 	ledger_close(l);
 	free(home);
