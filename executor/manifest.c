@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -38,6 +39,8 @@ struct dnode;
 
 struct ment {
 	char *path;                 /* inside the sandbox */
+	uint32_t plen;              /* strlen(path) */
+	uint32_t noff;              /* offset of the name in path */
 	uint32_t item;              /* the item it belongs to */
 	uint8_t type;               /* 'd', 'f', 'l', 'o', 'u' */
 	uint8_t need;               /* to be measured in phase 3 */
@@ -51,6 +54,7 @@ struct ment {
 struct dnode {
 	struct ment *kids;
 	size_t n;
+	char *names;                /* one block holding every kid's path */
 };
 
 /* A cached entry: views into the loaded cache file. */
@@ -72,6 +76,11 @@ struct walk {
 	size_t n_stack, cap_stack;
 	size_t busy;                /* directories being listed */
 	int failed;                 /* an allocation failed: stop */
+	/* the cache, to list unchanged directories without reading them */
+	const struct centry *cached;
+	const size_t *end;          /* end[i]: first cached index past i's subtree */
+	const uint32_t *dir_index;  /* open-addressed table of cached directories */
+	size_t dir_mask;
 	/* phase 3 */
 	struct ment **todo;
 	size_t n_todo;
@@ -83,23 +92,25 @@ struct walk {
 static int
 cmp_path(const char *a, size_t alen, const char *b, size_t blen)
 {
-	size_t i, n = alen < blen ? alen : blen;
+	size_t i = 0, n = alen < blen ? alen : blen;
+	unsigned ca, cb;
 
-	for (i = 0; i < n; i++) {
-		unsigned ca = a[i] == '/' ? 0 : (unsigned char)a[i] + 1u;
-		unsigned cb = b[i] == '/' ? 0 : (unsigned char)b[i] + 1u;
-		if (ca != cb)
-			return ca < cb ? -1 : 1;
-	}
-	return alen < blen ? -1 : alen > blen ? 1 : 0;
+	while (i < n && a[i] == b[i])
+		i++;
+	if (i == n)
+		return alen < blen ? -1 : alen > blen ? 1 : 0;
+	ca = a[i] == '/' ? 0 : (unsigned char)a[i] + 1u;
+	cb = b[i] == '/' ? 0 : (unsigned char)b[i] + 1u;
+	return ca < cb ? -1 : 1;
 }
 
+/* Siblings share the parent's path: their order is their names' (no '/' in a name). */
 static int
 cmp_kid(const void *a, const void *b)
 {
 	const struct ment *x = a, *y = b;
 
-	return cmp_path(x->path, strlen(x->path), y->path, strlen(y->path));
+	return strcmp(x->path + x->noff, y->path + y->noff);
 }
 
 static int
@@ -153,6 +164,98 @@ push(struct walk *w, struct ment *e)
 	return 0;
 }
 
+static uint64_t
+hash_path(const char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* The cached twin of directory d if its own stat is unchanged, else NULL. */
+static const struct centry *
+cached_dir(const struct walk *w, const struct ment *d, size_t *index)
+{
+	size_t slot;
+
+	if (w->dir_index == NULL)
+		return NULL;
+	for (slot = hash_path(d->path, d->plen) & w->dir_mask; w->dir_index[slot] != 0;
+	    slot = (slot + 1) & w->dir_mask) {
+		const struct centry *c = &w->cached[w->dir_index[slot] - 1];
+		if (c->len != d->plen || memcmp(c->path, d->path, d->plen) != 0)
+			continue;
+		if (c->type != 'd' || c->mode != d->mode || c->dev != d->dev || c->ino != d->ino ||
+		    c->mtime != d->mtime || c->ctime != d->ctime)
+			return NULL;
+		*index = w->dir_index[slot] - 1;
+		return c;
+	}
+	return NULL;
+}
+
+/*
+ * Subtree ends and the directory table of a parsed cache (phase 0). A
+ * directory whose mtime and ctime did not move has the same entries, so
+ * its children's names come from the cache; each child is still stat()ed.
+ */
+static int
+index_cache(const struct centry *c, size_t n, size_t **end_out, uint32_t **table_out,
+    size_t *mask_out)
+{
+	size_t *end = NULL, *stack = NULL, depth = 0, i, dirs = 0, cap = 16;
+	uint32_t *table = NULL;
+	int r = RS_ERR_ALLOC;
+
+	*end_out = NULL;
+	*table_out = NULL;
+	if (n == 0 || n > UINT32_MAX - 1)
+		return 0;
+	if ((end = calloc(n, sizeof(*end))) == NULL || (stack = calloc(n, sizeof(*stack))) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		/* Close every open directory that is not an ancestor of entry i. */
+		while (depth > 0) {
+			const struct centry *t = &c[stack[depth - 1]];
+			if (c[i].len > t->len && memcmp(c[i].path, t->path, t->len) == 0 &&
+			    c[i].path[t->len] == '/')
+				break;
+			end[stack[--depth]] = i;
+		}
+		stack[depth++] = i;
+		dirs += c[i].type == 'd';
+	}
+	while (depth > 0)
+		end[stack[--depth]] = n;
+	while (cap < 2 * dirs)
+		cap *= 2;
+	if ((table = calloc(cap, sizeof(*table))) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		size_t slot;
+		if (c[i].type != 'd')
+			continue;
+		for (slot = hash_path(c[i].path, c[i].len) & (cap - 1); table[slot] != 0;
+		    slot = (slot + 1) & (cap - 1))
+			;
+		table[slot] = (uint32_t)(i + 1);
+	}
+	*end_out = end;
+	*table_out = table;
+	*mask_out = cap - 1;
+	end = NULL;
+	table = NULL;
+	r = 0;
+out:
+	free(end);
+	free(stack);
+	free(table);
+	return r;
+}
+
 /* List directory d (phase 1); its subdirectories are queued under the lock. */
 static int
 list_dir(struct walk *w, struct ment *d)
@@ -160,7 +263,9 @@ list_dir(struct walk *w, struct ment *d)
 	char host[PATH_MAX];
 	uint8_t *buf = NULL;
 	struct dnode *node = NULL;
-	size_t cap = 0, i, plen = strlen(d->path);
+	const struct centry *c = NULL;
+	char *names = NULL, *nn;
+	size_t cap = 0, used = 0, ncap = 0, i, count = 0, plen = d->plen, ci = 0;
 	long n;
 	int fd = -1, r = RS_ERR_ALLOC;
 
@@ -170,37 +275,49 @@ list_dir(struct walk *w, struct ment *d)
 		r = 0;
 		goto out;
 	}
-	if ((buf = malloc(DENTS_BUF)) == NULL || (node = calloc(1, sizeof(*node))) == NULL)
+	if ((node = calloc(1, sizeof(*node))) == NULL)
 		goto out;
-	while ((n = syscall(SYS_getdents64, fd, buf, DENTS_BUF)) > 0) {
+	if ((c = cached_dir(w, d, &ci)) != NULL) {
+		/* Unchanged: the same names, already in order. */
+		size_t j;
+		for (j = ci + 1; j < w->end[ci]; j = w->end[j]) {
+			size_t need = w->cached[j].len + 1;
+			if (used + need > ncap) {
+				ncap = (used + need) * 2 + 4096;
+				if ((nn = realloc(names, ncap)) == NULL)
+					goto out;
+				names = nn;
+			}
+			memcpy(names + used, w->cached[j].path, w->cached[j].len);
+			names[used + w->cached[j].len] = '\0';
+			used += need;
+			count++;
+		}
+		n = 0;
+	} else if ((buf = malloc(DENTS_BUF)) == NULL) {
+		goto out;
+	}
+	/* First every child's path, into one block (offsets until it stops moving). */
+	while (c == NULL && (n = syscall(SYS_getdents64, fd, buf, DENTS_BUF)) > 0) {
 		long off = 0;
 		while (off < n) {
 			struct dirent64 *de = (struct dirent64 *)(buf + off);
-			struct statx sx;
-			struct ment *k;
+			size_t need = plen + 1 + strlen(de->d_name) + 1;
 
 			off += de->d_reclen;
 			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 				continue;
-			if (node->n == cap) {
-				struct ment *nk;
-				cap = cap ? cap * 2 : 16;
-				if ((nk = realloc(node->kids, cap * sizeof(*nk))) == NULL)
+			if (used + need > ncap) {
+				ncap = (used + need) * 2 + 4096;
+				if ((nn = realloc(names, ncap)) == NULL)
 					goto out;
-				node->kids = nk;
+				names = nn;
 			}
-			k = &node->kids[node->n];
-			memset(k, 0, sizeof(*k));
-			if ((k->path = malloc(plen + strlen(de->d_name) + 2)) == NULL)
-				goto out;
-			node->n++;
-			sprintf(k->path, "%s/%s", d->path, de->d_name);
-			k->item = d->item;
-			if (statx(fd, de->d_name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
-			    STATX_WANT, &sx) != 0)
-				k->type = 'u';
-			else
-				fill_stat(k, &sx);
+			memcpy(names + used, d->path, plen);
+			names[used + plen] = '/';
+			strcpy(names + used + plen + 1, de->d_name);
+			used += need;
+			count++;
 		}
 	}
 	if (n < 0) {
@@ -208,7 +325,28 @@ list_dir(struct walk *w, struct ment *d)
 		r = 0;
 		goto out;
 	}
-	if (node->n > 1)
+	if (count > 0 && (node->kids = calloc(count, sizeof(*node->kids))) == NULL)
+		goto out;
+	cap = 0;
+	for (i = 0; i < count; i++) {
+		struct ment *k = &node->kids[i];
+		struct statx sx;
+
+		k->path = names + cap;
+		k->plen = (uint32_t)strlen(k->path);
+		k->noff = (uint32_t)plen + 1;
+		k->item = d->item;
+		cap += k->plen + 1;
+		if (statx(fd, k->path + k->noff, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
+		    STATX_WANT, &sx) != 0)
+			k->type = 'u';
+		else
+			fill_stat(k, &sx);
+	}
+	node->n = count;
+	node->names = names;
+	names = NULL;
+	if (node->n > 1 && c == NULL)
 		qsort(node->kids, node->n, sizeof(*node->kids), cmp_kid);
 	d->sub = node;
 	node = NULL;
@@ -220,11 +358,10 @@ list_dir(struct walk *w, struct ment *d)
 	pthread_mutex_unlock(&w->mu);
 out:
 	if (node != NULL) {
-		for (i = 0; i < node->n; i++)
-			free(node->kids[i].path);
 		free(node->kids);
 		free(node);
 	}
+	free(names);
 	free(buf);
 	if (fd >= 0)
 		close(fd);
@@ -361,11 +498,10 @@ free_tree(struct ment *e)
 	size_t i;
 
 	if (e->sub != NULL) {
-		for (i = 0; i < e->sub->n; i++) {
+		for (i = 0; i < e->sub->n; i++)
 			free_tree(&e->sub->kids[i]);
-			free(e->sub->kids[i].path);
-		}
 		free(e->sub->kids);
+		free(e->sub->names);
 		free(e->sub);
 		e->sub = NULL;
 	}
@@ -457,7 +593,7 @@ merge(struct ment **e, size_t n, const struct centry *c, size_t k, struct walk *
 
 	for (i = 0; i < n; i++) {
 		struct ment *m = e[i];
-		size_t pl = strlen(m->path);
+		size_t pl = m->plen;
 
 		while (j < k && cmp_path(c[j].path, c[j].len, m->path, pl) < 0)
 			j++;
@@ -476,6 +612,32 @@ merge(struct ment **e, size_t n, const struct centry *c, size_t k, struct walk *
 	return !(matched == n && n == k);
 }
 
+/* Map the cache file read-only (private: a rewrite replaces the file, never edits it). */
+static int
+map_cache(const char *path, uint8_t **out, size_t *len)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 24 ||
+	    (uint64_t)st.st_size > CACHE_MAX_BYTES) {
+		close(fd);
+		return -1;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	*out = p;
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
 static int
 write_cache(const char *path, struct ment **e, size_t n)
 {
@@ -485,7 +647,7 @@ write_cache(const char *path, struct ment **e, size_t n)
 	int fd = -1, r = RS_ERR_IO;
 
 	for (i = 0; i < n; i++)
-		len += 2 + strlen(e[i]->path) + CENTRY_FIXED;
+		len += 2 + e[i]->plen + CENTRY_FIXED;
 	if ((buf = malloc(len)) == NULL || asprintf(&tmp, "%s.%ld.tmp", path,
 	    (long)getpid()) < 0) {
 		tmp = NULL;
@@ -497,7 +659,7 @@ write_cache(const char *path, struct ment **e, size_t n)
 	put_le(p + 8, n, 8);
 	p += 16;
 	for (i = 0; i < n; i++) {
-		size_t pl = strlen(e[i]->path);
+		size_t pl = e[i]->plen;
 		put_le(p, pl, 2);
 		memcpy(p + 2, e[i]->path, pl);
 		p += 2 + pl;
@@ -533,37 +695,55 @@ out:
 	return r;
 }
 
-/* Phase 4: the digest over the entries in order. */
+/* Phase 4: the digest over the entries in order, fed in large blocks. */
 static int
 digest_entries(struct ment **e, size_t n, uint8_t out[RS_SHA256_LEN])
 {
 	struct rs_sha256 *h = NULL;
-	uint8_t fixed[1 + 4 + 8 + RS_SHA256_LEN];
-	static const uint8_t zero[RS_SHA256_LEN];
-	size_t i;
+	uint8_t *buf = NULL, *p;
+	const size_t bufsz = 256 * 1024;
+	size_t i, used = 0;
 	int r;
 
 	if ((r = rs_sha256_new(&h)) != 0)
 		return r;
+	if ((buf = malloc(bufsz)) == NULL) {
+		r = RS_ERR_ALLOC;
+		goto out;
+	}
 	if ((r = rs_sha256_update(h, CTX, sizeof(CTX))) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		const struct ment *m = e[i];
 		int has = m->type == 'f' || m->type == 'l';
-		fixed[0] = m->type;
-		fixed[1] = (uint8_t)(m->mode >> 24);
-		fixed[2] = (uint8_t)(m->mode >> 16);
-		fixed[3] = (uint8_t)(m->mode >> 8);
-		fixed[4] = (uint8_t)m->mode;
-		for (int b = 0; b < 8; b++)
-			fixed[5 + b] = (uint8_t)((has ? m->size : 0) >> (56 - 8 * b));
-		memcpy(fixed + 13, has ? m->digest : zero, RS_SHA256_LEN);
-		if ((r = rs_sha256_update(h, m->path, strlen(m->path) + 1)) != 0 ||
-		    (r = rs_sha256_update(h, fixed, sizeof(fixed))) != 0)
-			goto out;
+		uint64_t size = has ? m->size : 0;
+		size_t need = m->plen + 1 + 1 + 4 + 8 + RS_SHA256_LEN;
+
+		/* A path is below PATH_MAX, so an entry always fits an empty buffer. */
+		if (used + need > bufsz) {
+			if ((r = rs_sha256_update(h, buf, used)) != 0)
+				goto out;
+			used = 0;
+		}
+		p = buf + used;
+		memcpy(p, m->path, m->plen + 1);
+		p += m->plen + 1;
+		*p++ = m->type;
+		for (int b = 3; b >= 0; b--)
+			*p++ = (uint8_t)(m->mode >> (8 * b));
+		for (int b = 7; b >= 0; b--)
+			*p++ = (uint8_t)(size >> (8 * b));
+		if (has)
+			memcpy(p, m->digest, RS_SHA256_LEN);
+		else
+			memset(p, 0, RS_SHA256_LEN);
+		used += need;
 	}
+	if (used > 0 && (r = rs_sha256_update(h, buf, used)) != 0)
+		goto out;
 	r = rs_sha256_final(h, out);
 out:
+	free(buf);
 	rs_sha256_free(h);
 	return r;
 }
@@ -579,7 +759,8 @@ exec_manifest_digest(const struct exec_manifest_item *items, size_t n,
 	struct centry *cached = NULL;
 	struct walk w;
 	uint8_t *cbuf = NULL;
-	size_t i, n_flat = 0, cap_flat = 0, n_cached = 0, clen = 0;
+	size_t i, n_flat = 0, cap_flat = 0, n_cached = 0, clen = 0, n_todo, *ends = NULL;
+	uint32_t *dirs = NULL;
 	int differs, r = RS_ERR_INTERNAL;
 
 	memset(st, 0, sizeof(*st));
@@ -602,6 +783,15 @@ exec_manifest_digest(const struct exec_manifest_item *items, size_t n,
 		owned[i] = *sorted[i];
 	w.items = owned;
 
+	/* Phase 0: the cache, if trusted. */
+	if (cache_file != NULL && trust_cache && map_cache(cache_file, &cbuf, &clen) == 0)
+		parse_cache(cbuf, clen, &cached, &n_cached);
+	if ((r = index_cache(cached, n_cached, &ends, &dirs, &w.dir_mask)) != 0)
+		goto out;
+	w.cached = cached;
+	w.end = ends;
+	w.dir_index = dirs;
+
 	/* Phase 1: the items themselves, then every directory below them. */
 	for (i = 0; i < n; i++) {
 		struct statx sx;
@@ -610,6 +800,7 @@ exec_manifest_digest(const struct exec_manifest_item *items, size_t n,
 			r = RS_ERR_ALLOC;
 			goto out;
 		}
+		e->plen = (uint32_t)strlen(e->path);
 		e->item = (uint32_t)i;
 		if (owned[i].source == NULL) {
 			/* A symlink the sandbox makes: its text is the item's link. */
@@ -641,17 +832,13 @@ exec_manifest_digest(const struct exec_manifest_item *items, size_t n,
 	}
 
 	/* Phase 2. */
-	if (cache_file != NULL && trust_cache &&
-	    rs_read_file(cache_file, CACHE_MAX_BYTES, &cbuf, &clen) == 0)
-		parse_cache(cbuf, clen, &cached, &n_cached);
-	rs_err_clear();
 	if (n_flat > 0 && (w.todo = calloc(n_flat, sizeof(*w.todo))) == NULL) {
 		r = RS_ERR_ALLOC;
 		goto out;
 	}
 	/* Items that are synthesized symlinks were measured already. */
 	differs = merge(flat, n_flat, cached, n_cached, &w);
-	for (i = 0, n_cached = w.n_todo, w.n_todo = 0; i < n_cached; i++) {
+	for (i = 0, n_todo = w.n_todo, w.n_todo = 0; i < n_todo; i++) {
 		struct ment *m = w.todo[i];
 		if (m->item < n && owned[m->item].source == NULL && m == &roots[m->item])
 			continue;
@@ -683,7 +870,10 @@ out:
 	free(w.todo);
 	free(w.stack);
 	free(cached);
-	free(cbuf);
+	free(ends);
+	free(dirs);
+	if (cbuf != NULL)
+		munmap(cbuf, clen);
 	free(owned);
 	free(sorted);
 	pthread_mutex_destroy(&w.mu);
