@@ -53,16 +53,16 @@ int cli_checkpoint_vkey(const char *home, char **vkey);
 int cli_trust_add_checkpoint_key(const char *home, char **text);
 /*
  * Keep a finished run's bytes in the blob store if its policy says
- * keep_blobs: inputs (from the files given, checked against the recorded
- * digests) and outputs (from their copies under out_dir, likewise).
- * *missing counts what could not be kept (outputs without out_dir, stdout
- * and stderr).
+ * keep_blobs: inputs (from the files given), outputs (from their copies
+ * under out_dir) and stdout/stderr (from the files the executor copied
+ * them to), each checked against its recorded digest. *missing counts what
+ * could not be kept (a NULL out_dir or stream path).
  */
 struct attest_run;
 struct exec_input;
 int cli_keep_run_blobs(const char *home, const struct attest_run *run,
     const struct exec_input *inputs, size_t n_inputs, const char *out_dir,
-    size_t *kept, size_t *missing);
+    const char *stdout_path, const char *stderr_path, size_t *kept, size_t *missing);
 /*
  * The bundle of a stored row (ledger/bundle.h) proved against the
  * checkpoint for size (0: the latest), with the home's signer identity and

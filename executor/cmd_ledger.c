@@ -183,7 +183,7 @@ input_path(const struct exec_input *inputs, size_t n, const char *name)
 int
 cli_keep_run_blobs(const char *home, const struct attest_run *run,
     const struct exec_input *inputs, size_t n_inputs, const char *out_dir,
-    size_t *kept, size_t *missing)
+    const char *stdout_path, const char *stderr_path, size_t *kept, size_t *missing)
 {
 	struct blob_store *s = NULL;
 	uint8_t d[RS_SHA256_LEN];
@@ -227,8 +227,18 @@ cli_keep_run_blobs(const char *home, const struct attest_run *run,
 			goto out;
 		(*kept)++;
 	}
-	/* stdout and stderr pass through the executor without a copy to keep. */
-	*missing += 2;
+	/* stdout and stderr from the copies the executor wrote (the bytes it hashed). */
+	for (i = 0; i < 2; i++) {
+		const char *p = i == 0 ? stdout_path : stderr_path;
+		const struct attest_stream *st = i == 0 ? &run->out : &run->err;
+		if (p == NULL) {
+			(*missing)++;
+			continue;
+		}
+		if ((r = blob_put_file(s, p, st->sha256, d, &size, &added)) != 0)
+			goto out;
+		(*kept)++;
+	}
 	r = 0;
 out:
 	free(out_path);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -33,9 +34,12 @@
 #include "executor/cli.h"
 #include "executor/mcp.h"
 #include "executor/pipeline.h"
+#include "executor/signer_open.h"
 #include "ledger/ledger.h"
 
 extern char **environ;
+
+#define MAX_BUNDLE_B64 (48u << 20)
 
 #define MAX_INPUTS 64
 #define MAX_INPUT_BYTES (16u << 20)     /* one base64 input, decoded */
@@ -48,6 +52,8 @@ struct mcp_ctx {
 	const char *policy;             /* default policy file, or NULL (built-in) */
 	const char *policy_dir;         /* named policies: DIR/NAME.json */
 	const char *input_root;         /* path inputs must resolve under it */
+	const char *rules_dir;          /* rules files callers may name: DIR/NAME.json */
+	const char *audit_log;
 };
 
 static const struct {
@@ -77,11 +83,29 @@ static const char stream_schema[] =
 
 static char execute_out[4096];
 
+static const char bundle_in[] =
+"{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
+"\"index\":{\"type\":\"integer\",\"minimum\":0}},\"required\":[\"index\"]}";
+static const char bundle_out[] =
+"{\"type\":\"object\",\"properties\":{\"index\":{\"type\":\"integer\"},"
+"\"bundle\":{\"type\":\"string\"}},\"required\":[\"index\",\"bundle\"]}";
+static const char verify_in[] =
+"{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
+"\"bundle\":{\"type\":\"string\",\"description\":\"runseal bundle, base64\"},"
+"\"rules\":{\"type\":\"string\",\"description\":\"name of a rules file the server offers (--rules-dir)\"},"
+"\"trust_pem\":{\"type\":\"string\",\"description\":\"your trust file (PEM key and runseal-checkpoint-key line); default: this server's own identity\"}},"
+"\"required\":[\"bundle\"]}";
+static const char verify_out[] =
+"{\"type\":\"object\",\"properties\":{\"verified\":{\"type\":\"boolean\"},"
+"\"exit_status\":{\"type\":\"integer\"},\"report\":{\"type\":\"object\"}},"
+"\"required\":[\"verified\",\"exit_status\",\"report\"]}";
+
 static const char status_in[] = "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{}}";
 static const char status_out[] =
 "{\"type\":\"object\",\"properties\":{\"entries\":{\"type\":\"integer\"},"
-"\"signer\":{\"type\":\"string\"},\"trust_pem\":{\"type\":\"string\"},"
-"\"head_chain_hash\":{\"type\":\"string\"}},\"required\":[\"entries\",\"signer\",\"trust_pem\"]}";
+"\"origin\":{\"type\":\"string\"},\"signer\":{\"type\":\"string\"},"
+"\"identity\":{\"type\":\"string\",\"description\":\"software: the trust file to pin; TPM: the identity to enroll\"}},"
+"\"required\":[\"entries\",\"origin\",\"signer\",\"identity\"]}";
 
 static void
 build_execute_out(void)
@@ -99,9 +123,10 @@ build_execute_out(void)
 	    "\"required\":[\"name\",\"size\",\"sha256\"]}},"
 	    "\"events\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
 	    "\"kind\":{\"type\":\"string\"},\"detail\":{\"type\":\"string\"},\"count\":{\"type\":\"integer\"}},"
-	    "\"required\":[\"kind\",\"detail\",\"count\"]}}},"
+	    "\"required\":[\"kind\",\"detail\",\"count\"]}},"
+	    "\"bundle\":{\"type\":\"string\",\"description\":\"runseal bundle (base64): verify it offline with runseal-verify bundle\"}},"
 	    "\"required\":[\"entry\",\"record_digest\",\"signer\",\"exit_status\",\"exit_code\",\"signal\","
-	    "\"timed_out\",\"stdout\",\"stderr\",\"outputs\",\"events\"]}",
+	    "\"timed_out\",\"stdout\",\"stderr\",\"outputs\",\"events\",\"bundle\"]}",
 	    stream_schema, stream_schema);
 }
 
@@ -298,6 +323,8 @@ policy_for(const struct mcp_ctx *c, const char *name, char **path)
 	return 0;
 }
 
+static int bundle_b64(const struct mcp_ctx *c, uint64_t index, json_t **out);
+
 static int
 tool_execute(void *ctx, json_t *args, json_t **result)
 {
@@ -409,6 +436,7 @@ tool_execute(void *ctx, json_t *args, json_t **result)
 	req.stdout_fd = ofd;
 	req.stderr_fd = efd;
 	req.host_env = environ;
+	req.audit_log = c->audit_log;
 	if ((r = pipeline_run(&req, &res)) != 0)
 		goto out;
 	rs_hex_encode(res.record_digest, RS_SHA256_LEN, hex);
@@ -434,6 +462,16 @@ tool_execute(void *ctx, json_t *args, json_t **result)
 		r = RS_ERR_ALLOC;
 		goto out;
 	}
+	{
+		json_t *b = NULL;
+		if ((r = bundle_b64(c, res.appended.index, &b)) != 0) {
+			json_decref(o);
+			r = rs_fail(r, "entry %llu was appended, but its bundle failed: %s",
+			    (unsigned long long)res.appended.index, rs_err_detail());
+			goto out;
+		}
+		json_object_set_new(o, "bundle", b);
+	}
 	*result = o;
 	r = 0;
 out:
@@ -455,13 +493,259 @@ out:
 	return r;
 }
 
+/* The bundle of entry index, base64, as a new JSON string. */
+static int
+bundle_b64(const struct mcp_ctx *c, uint64_t index, json_t **out)
+{
+	struct ledger *l = NULL;
+	struct ledger_row *row = NULL;
+	uint8_t *bundle = NULL;
+	char *db = NULL, *b64 = NULL;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	if ((db = rs_home_path(c->home, RS_HOME_LEDGER)) == NULL) {
+		r = RS_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = ledger_open(db, 0, &l)) != 0)
+		goto out;
+	if ((r = ledger_get(l, index, &row)) != 0) {
+		if (r == RS_ERR_NOT_FOUND)
+			r = rs_fail(RS_ERR_USAGE, "no entry %llu in the ledger",
+			    (unsigned long long)index);
+		goto out;
+	}
+	if ((r = cli_bundle_for(c->home, l, row, 0, &bundle, &len, NULL)) != 0 ||
+	    (r = rs_base64_encode(bundle, len, &b64)) != 0)
+		goto out;
+	if ((*out = json_string(b64)) == NULL)
+		r = RS_ERR_ALLOC;
+out:
+	free(b64);
+	free(bundle);
+	ledger_row_free(row);
+	ledger_close(l);
+	free(db);
+	return r;
+}
+
+static int
+tool_get_bundle(void *ctx, json_t *args, json_t **result)
+{
+	json_int_t index = -1;
+	json_t *b = NULL;
+	int r;
+
+	*result = NULL;
+	if (json_unpack(args, "{s:I !}", "index", &index) != 0 || index < 0)
+		return rs_fail(RS_ERR_USAGE, "get_bundle: \"index\" (a non-negative integer) is "
+		    "the only argument");
+	if ((r = bundle_b64(ctx, (uint64_t)index, &b)) != 0)
+		return r;
+	if ((*result = json_pack("{s:I, s:o}", "index", index, "bundle", b)) == NULL)
+		return RS_ERR_ALLOC;
+	return 0;
+}
+
+/*
+ * runseal-verify: $RUNSEAL_VERIFY_BIN, else next to this executable, else
+ * the build tree's ../verifier/, else PATH. Caller frees.
+ */
+static char *
+verifier_path(void)
+{
+	const char *env = getenv("RUNSEAL_VERIFY_BIN");
+	char self[PATH_MAX], *slash, *p = NULL;
+	ssize_t n;
+
+	if (env != NULL && env[0] != '\0')
+		return strdup(env);
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			if (asprintf(&p, "%s/runseal-verify", self) >= 0 && access(p, X_OK) == 0)
+				return p;
+			free(p);
+			p = NULL;
+			if (asprintf(&p, "%s/../verifier/runseal-verify", self) >= 0 &&
+			    access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+	return strdup("runseal-verify");
+}
+
+/* Run argv, capturing at most max bytes of stdout; *status = exit status. */
+static int
+run_capture(char *const *argv, size_t max, char **out, int *status)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int pfd[2] = { -1, -1 }, st = 0, r = RS_ERR_INTERNAL;
+	pid_t pid;
+	ssize_t n;
+
+	*out = NULL;
+	*status = -1;
+	if (pipe2(pfd, O_CLOEXEC) != 0 || (buf = malloc(max + 1)) == NULL) {
+		r = rs_fail(RS_ERR_IO, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	if ((pid = fork()) < 0) {
+		r = rs_fail(RS_ERR_IO, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, STDIN_FILENO);
+		dup2(pfd[1], STDOUT_FILENO);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	pfd[1] = -1;
+	while ((n = read(pfd[0], buf + len, max - len)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0 && (len += (size_t)n) == max)
+			break;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	buf[len] = '\0';
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	*out = buf;
+	buf = NULL;
+	r = 0;
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	free(buf);
+	return r;
+}
+
+static int
+tool_verify(void *ctx, json_t *args, json_t **result)
+{
+	const struct mcp_ctx *c = ctx;
+	const char *b64 = NULL, *rules = NULL, *trust_pem = NULL;
+	char *tmp = NULL, *work = NULL, *bpath = NULL, *tpath = NULL, *rpath = NULL;
+	char *verifier = NULL, *text = NULL, *trust_text = NULL;
+	uint8_t *bundle = NULL;
+	size_t blen = 0;
+	json_t *report = NULL;
+	json_error_t jerr;
+	int status = -1, r;
+
+	*result = NULL;
+	if (json_unpack(args, "{s:s, s?s, s?s !}", "bundle", &b64, "rules", &rules,
+	    "trust_pem", &trust_pem) != 0) {
+		r = rs_fail(RS_ERR_USAGE, "verify: \"bundle\" (base64) is required; optional "
+		    "\"rules\" (a rules name) and \"trust_pem\"");
+		goto out;
+	}
+	if (strlen(b64) > MAX_BUNDLE_B64 ||
+	    rs_base64_decode(b64, strlen(b64), &bundle, &blen) != 0) {
+		r = rs_fail(RS_ERR_USAGE, "verify: \"bundle\" is not valid base64 (or too large)");
+		goto out;
+	}
+	if (rules != NULL) {
+		size_t i;
+		for (i = 0; rules[i] != '\0'; i++)
+			if (!((rules[i] >= 'a' && rules[i] <= 'z') || (rules[i] >= 'A' && rules[i] <= 'Z') ||
+			    (rules[i] >= '0' && rules[i] <= '9') || rules[i] == '-' || rules[i] == '_'))
+				break;
+		if (c->rules_dir == NULL || rules[i] != '\0' || i == 0 || i > 64 ||
+		    asprintf(&rpath, "%s/%s.json", c->rules_dir, rules) < 0 ||
+		    access(rpath, R_OK) != 0) {
+			r = rs_fail(RS_ERR_USAGE, "verify: unknown rules '%s'%s", rules,
+			    c->rules_dir ? "" : " (the server has no --rules-dir)");
+			goto out;
+		}
+	}
+	if ((tmp = rs_home_path(c->home, RS_HOME_TMP)) == NULL ||
+	    (work = rs_path_join(tmp, "verify-XXXXXX")) == NULL) {
+		r = RS_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = rs_mkdir_p(tmp, 0700)) != 0)
+		goto out;
+	if (mkdtemp(work) == NULL) {
+		r = rs_fail(rs_err_from_errno(errno), "%s: %s", work, strerror(errno));
+		free(work);
+		work = NULL;
+		goto out;
+	}
+	if ((bpath = rs_path_join(work, "bundle")) == NULL ||
+	    (tpath = rs_path_join(work, "trust.pem")) == NULL) {
+		r = RS_ERR_ALLOC;
+		goto out;
+	}
+	/* The caller's anchor if given, else this server's own identity. */
+	if (trust_pem == NULL) {
+		enum attest_signer_kind kind = ATTEST_SIGNER_SOFTWARE;
+		if ((r = signer_identity_text(c->home, &trust_text, &kind)) != 0)
+			goto out;
+		if (kind != ATTEST_SIGNER_SOFTWARE) {
+			r = rs_fail(RS_ERR_USAGE, "verify: this server signs with a TPM: pass "
+			    "\"trust_pem\", the trust file written by runseal-verify enroll");
+			goto out;
+		}
+		if ((r = cli_trust_add_checkpoint_key(c->home, &trust_text)) != 0)
+			goto out;
+		trust_pem = trust_text;
+	}
+	if ((r = rs_write_file_atomic(bpath, bundle, blen, 0600, 1)) != 0 ||
+	    (r = rs_write_file_atomic(tpath, trust_pem, strlen(trust_pem), 0600, 1)) != 0)
+		goto out;
+	if ((verifier = verifier_path()) == NULL) {
+		r = RS_ERR_ALLOC;
+		goto out;
+	}
+	{
+		char *argv[] = { verifier, (char *)"bundle", bpath, (char *)"--trust", tpath,
+		    (char *)"--json", rpath ? (char *)"--policy" : NULL, rpath, NULL };
+		if ((r = run_capture(argv, 1u << 20, &text, &status)) != 0)
+			goto out;
+	}
+	if ((report = json_loads(text, 0, &jerr)) == NULL || !json_is_object(report)) {
+		r = rs_fail(RS_ERR_INTERNAL, "runseal-verify (%s) exited %d without a JSON report",
+		    verifier, status);
+		goto out;
+	}
+	if ((*result = json_pack("{s:b, s:i, s:o}", "verified", status == 0,
+	    "exit_status", status, "report", report)) == NULL) {
+		r = RS_ERR_ALLOC;
+		goto out;
+	}
+	report = NULL;
+	r = 0;
+out:
+	if (work != NULL)
+		rs_rm_rf(work);
+	json_decref(report);
+	free(text);
+	free(verifier);
+	free(trust_text);
+	free(bundle);
+	free(rpath);
+	free(tpath);
+	free(bpath);
+	free(work);
+	free(tmp);
+	return r;
+}
+
 static int
 tool_ledger_status(void *ctx, json_t *args, json_t **result)
 {
 	const struct mcp_ctx *c = ctx;
-	struct attest_signer *signer = NULL;
+	enum attest_signer_kind kind = ATTEST_SIGNER_SOFTWARE;
 	struct ledger *l = NULL;
-	char *db = NULL, *key = NULL, *pem = NULL;
+	char *db = NULL, *identity = NULL, *origin = NULL;
 	uint64_t n = 0;
 	int r;
 
@@ -470,38 +754,48 @@ tool_ledger_status(void *ctx, json_t *args, json_t **result)
 		r = rs_fail(RS_ERR_USAGE, "ledger_status takes no arguments");
 		goto out;
 	}
-	if ((db = rs_home_path(c->home, RS_HOME_LEDGER)) == NULL ||
-	    (key = rs_home_path(c->home, RS_HOME_SIGNER_KEY)) == NULL) {
+	if ((db = rs_home_path(c->home, RS_HOME_LEDGER)) == NULL) {
 		r = RS_ERR_ALLOC;
 		goto out;
 	}
 	if ((r = ledger_open(db, 0, &l)) != 0 || (r = ledger_count(l, &n)) != 0)
 		goto out;
-	if ((r = attest_signer_open_software(key, &signer)) != 0 ||
-	    (r = attest_signer_export_trust(signer, &pem)) != 0)
+	if ((origin = strdup(ledger_origin(l))) == NULL) {
+		r = RS_ERR_ALLOC;
 		goto out;
-	if ((*result = json_pack("{s:I, s:s, s:s}", "entries", (json_int_t)n,
-	    "signer", attest_signer_kind_name(attest_signer_kind(signer)), "trust_pem", pem)) == NULL)
+	}
+	/* One open ledger per process: the identity helpers open it themselves. */
+	ledger_close(l);
+	l = NULL;
+	if ((r = signer_identity_text(c->home, &identity, &kind)) != 0 ||
+	    (r = cli_trust_add_checkpoint_key(c->home, &identity)) != 0)
+		goto out;
+	if ((*result = json_pack("{s:I, s:s, s:s, s:s}", "entries", (json_int_t)n,
+	    "origin", origin, "signer", attest_signer_kind_name(kind),
+	    "identity", identity)) == NULL)
 		r = RS_ERR_ALLOC;
 out:
-	free(pem);
-	attest_signer_free(signer);
+	free(origin);
+	free(identity);
 	ledger_close(l);
-	free(key);
 	free(db);
 	return r;
 }
 
 static const char mcp_usage[] =
 "usage: runseal mcp [--home DIR] [--policy FILE] [--policy-dir DIR] [--input-root DIR]\n"
+"                   [--rules-dir DIR] [--audit-log FILE]\n"
 "\n"
 "Serve the Model Context Protocol over stdin/stdout (JSON-RPC 2.0, one message\n"
 "per line; protocol versions 2025-11-25 and 2025-06-18). Tools: execute,\n"
-"ledger_status. Every execute call is a sandboxed, signed, ledgered run.\n"
+"verify, get_bundle, ledger_status. Every execute call is a sandboxed,\n"
+"signed, ledgered run.\n"
 "\n"
 "  --policy FILE      policy for calls that name none (default: built-in)\n"
 "  --policy-dir DIR   policies callers may name: DIR/NAME.json\n"
-"  --input-root DIR   host files under DIR may be passed as inputs by path\n";
+"  --input-root DIR   host files under DIR may be passed as inputs by path\n"
+"  --rules-dir DIR    compliance rules callers may name: DIR/NAME.json\n"
+"  --audit-log FILE   one JSON audit event per run (default: $RUNSEAL_AUDIT_LOG)\n";
 
 int
 cmd_mcp(int argc, char **argv, const struct cli_global *g)
@@ -511,6 +805,8 @@ cmd_mcp(int argc, char **argv, const struct cli_global *g)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "policy-dir", required_argument, NULL, 'P' },
 		{ "input-root", required_argument, NULL, 'I' },
+		{ "rules-dir", required_argument, NULL, 'R' },
+		{ "audit-log", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -521,9 +817,16 @@ cmd_mcp(int argc, char **argv, const struct cli_global *g)
 		  "ledger; the result carries stdout, stderr, outputs, events and the record "
 		  "digest. Inputs appear read-only under /work/in; write outputs to /work/out.",
 		  execute_in, execute_out, tool_execute },
+		{ "verify", "Verify a runseal bundle",
+		  "Verify a bundle offline with runseal-verify: signature or TPM quote, "
+		  "inclusion under the signed checkpoint, and optionally a compliance rules "
+		  "file. Returns the verifier's JSON report.", verify_in, verify_out, tool_verify },
+		{ "get_bundle", "Get the bundle of a ledger entry",
+		  "The self-contained evidence (base64 bundle) of ledger entry INDEX.",
+		  bundle_in, bundle_out, tool_get_bundle },
 		{ "ledger_status", "runseal ledger status",
-		  "Number of ledger entries, the signer kind, and the trust anchor (PEM) a "
-		  "verifier should pin.", status_in, status_out, tool_ledger_status },
+		  "Number of ledger entries, its origin, the signer kind, and the identity a "
+		  "verifier pins (software) or enrolls (TPM).", status_in, status_out, tool_ledger_status },
 	};
 	const struct mcp_server_info info = { "runseal", RUNSEAL_VERSION,
 	    "Every execute call runs in a sandbox and is recorded in a signed ledger." };
@@ -539,6 +842,8 @@ cmd_mcp(int argc, char **argv, const struct cli_global *g)
 		case 'p': ctx.policy = optarg; break;
 		case 'P': ctx.policy_dir = optarg; break;
 		case 'I': ctx.input_root = optarg; break;
+		case 'R': ctx.rules_dir = optarg; break;
+		case 'A': ctx.audit_log = optarg; break;
 		case 'h': fputs(mcp_usage, stdout); return RS_EXIT_OK;
 		default: fputs(mcp_usage, stderr); return RS_EXIT_USAGE;
 		}

@@ -31,7 +31,8 @@ extern char **environ;
 
 static const char run_usage[] =
 "usage: runseal run [--home DIR] [--policy FILE] [--in PATH[=NAME]]...\n"
-"                   [--out DIR] [--rootfs DIR] [--remeasure] [--json] [--quiet]\n"
+"                   [--out DIR] [--rootfs DIR] [--remeasure] [--audit-log FILE]\n"
+"                   [--json] [--quiet]\n"
 "                   -- CMD [ARG...]\n"
 "\n"
 "Run CMD in the sandbox: inputs are copied read-only to /work/in, the\n"
@@ -44,6 +45,8 @@ static const char run_usage[] =
 "  --out DIR        copy collected outputs into DIR (created; must be empty)\n"
 "  --rootfs DIR     the program's root is DIR (read-only), not the host's /usr\n"
 "  --remeasure      hash the whole rootfs again instead of trusting the cache\n"
+"  --audit-log FILE append one JSON audit event per run to FILE (default:\n"
+"                   $RUNSEAL_AUDIT_LOG; also the journal under systemd)\n"
 "  --json           print one JSON result object on stdout instead of passing\n"
 "                   the program's stdout/stderr through\n"
 "  -q, --quiet      no summary line on stderr\n"
@@ -198,6 +201,7 @@ cmd_run(int argc, char **argv, const struct cli_global *g)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "rootfs", required_argument, NULL, 'R' },
 		{ "remeasure", no_argument, NULL, 'M' },
+		{ "audit-log", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -226,6 +230,7 @@ cmd_run(int argc, char **argv, const struct cli_global *g)
 		case 'q': quiet = 1; break;
 		case 'R': rootfs_flag = optarg; break;
 		case 'M': req.remeasure = 1; break;
+		case 'A': req.audit_log = optarg; break;
 		case 'h':
 			fputs(run_usage, stdout);
 			status = RS_EXIT_OK;
@@ -265,18 +270,6 @@ cmd_run(int argc, char **argv, const struct cli_global *g)
 	}
 	/* Appended: from here on the exit status is the program's. */
 	status = res.exit_status;
-	/*
-	 * Policy keep_blobs: keep the bytes for replay (blob store, ledger/blobs.h).
-	 * After the append, so a failure here is a warning: the entry stands.
-	 */
-	{
-		size_t kept = 0, missing = 0;
-
-		if (cli_keep_run_blobs(home, res.run, inputs, n_inputs, req.out_dir, &kept,
-		    &missing) != 0)
-			rs_warn("entry %llu: the run's bytes were not all kept: %s",
-			    (unsigned long long)res.appended.index, rs_err_detail());
-	}
 	if (json) {
 		if (print_result_json(res.run, &res.appended, res.record_digest,
 		    attest_signer_kind_name(res.signer), status) != 0)

@@ -1,6 +1,7 @@
 #include "executor/pipeline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +10,9 @@
 #include "common/err.h"
 #include "common/file.h"
 #include "common/home.h"
+#include "common/log.h"
+#include "executor/audit.h"
+#include "executor/cli.h"
 #include "executor/signer_open.h"
 
 struct seal_ctx {
@@ -35,6 +39,29 @@ step_failed(int r, const char *step)
 	return rs_fail(r, "%s: %s", step, rs_err_detail()[0] ? rs_err_detail() : rs_strerror(r));
 }
 
+/* Copy a captured stream to the caller's descriptor (keep_blobs runs). */
+static void
+replay_stream(int from, int to)
+{
+	char buf[65536];
+	ssize_t n;
+
+	if (from < 0 || to < 0 || lseek(from, 0, SEEK_SET) != 0)
+		return;
+	while ((n = read(from, buf, sizeof(buf))) > 0)
+		if (rs_write_all(to, buf, (size_t)n) != 0)
+			return;
+}
+
+static int
+open_capture(const char *path, int *fd)
+{
+	*fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (*fd < 0)
+		return rs_fail(rs_err_from_errno(errno), "%s: %s", path, strerror(errno));
+	return 0;
+}
+
 void
 pipeline_result_clear(struct pipeline_result *res)
 {
@@ -46,6 +73,8 @@ int
 pipeline_run(const struct pipeline_request *req, struct pipeline_result *res)
 {
 	char *dbpath = NULL, *tmpdir = NULL, *scratch = NULL;
+	char *keep_out = NULL, *keep_stdout = NULL, *keep_stderr = NULL;
+	int keep = 0, ofd = -1, efd = -1;
 	struct exec_policy *policy = NULL;
 	struct attest_signer *signer = NULL;
 	struct ledger *ledger = NULL;
@@ -93,21 +122,52 @@ pipeline_run(const struct pipeline_request *req, struct pipeline_result *res)
 		goto out;
 	}
 
+	/*
+	 * keep_blobs: the executor copies the streams to files in the scratch
+	 * directory and outputs to a scratch directory when there is no out_dir.
+	 */
+	keep = exec_policy_keep_blobs(policy);
+	if (keep) {
+		if ((keep_stdout = rs_path_join(scratch, "stdout")) == NULL ||
+		    (keep_stderr = rs_path_join(scratch, "stderr")) == NULL ||
+		    (req->out_dir == NULL && (keep_out = rs_path_join(scratch, "kept-out")) == NULL)) {
+			r = RS_ERR_ALLOC;
+			goto out;
+		}
+		if ((r = open_capture(keep_stdout, &ofd)) != 0 ||
+		    (r = open_capture(keep_stderr, &efd)) != 0) {
+			r = step_failed(r, "capturing the program's streams (policy keep_blobs)");
+			goto out;
+		}
+	}
+
 	memset(&ereq, 0, sizeof(ereq));
 	ereq.argv = req->argv;
 	ereq.argc = req->argc;
 	ereq.inputs = req->inputs;
 	ereq.n_inputs = req->n_inputs;
-	ereq.out_dir = req->out_dir;
+	ereq.out_dir = req->out_dir != NULL ? req->out_dir : keep_out;
 	ereq.scratch_dir = scratch;
 	ereq.policy = policy;
-	ereq.stdout_fd = req->stdout_fd;
-	ereq.stderr_fd = req->stderr_fd;
+	ereq.stdout_fd = keep ? ofd : req->stdout_fd;
+	ereq.stderr_fd = keep ? efd : req->stderr_fd;
 	ereq.host_env = req->host_env;
 	ereq.remeasure = req->remeasure;
 	if ((r = exec_run(&ereq, &run)) != 0) {
 		r = step_failed(r, "run");
 		goto out;
+	}
+	if (keep) {
+		size_t kept = 0, missing = 0;
+
+		replay_stream(ofd, req->stdout_fd);
+		replay_stream(efd, req->stderr_fd);
+		/* Before the append: an acknowledged keep_blobs entry has its bytes. */
+		if ((r = cli_keep_run_blobs(req->home, run, req->inputs, req->n_inputs,
+		    ereq.out_dir, keep_stdout, keep_stderr, &kept, &missing)) != 0) {
+			r = step_failed(r, "keeping the run's bytes (policy keep_blobs)");
+			goto out;
+		}
 	}
 	if ((r = attest_record_pack(run, &record, &record_len)) != 0) {
 		r = step_failed(r, "building the record");
@@ -128,12 +188,29 @@ pipeline_run(const struct pipeline_request *req, struct pipeline_result *res)
 	memcpy(res->record_digest, sc.digest, RS_SHA256_LEN);
 	res->signer = attest_signer_kind(signer);
 	res->exit_status = exec_exit_status(run);
+	{
+		const char *log = audit_log_path(req->audit_log);
+		struct audit_event ev = { res->appended.index, { 0 },
+		    attest_signer_kind_name(res->signer), res->exit_status, run };
+
+		memcpy(ev.record_digest, sc.digest, RS_SHA256_LEN);
+		if (audit_emit(&ev, log) != 0)
+			rs_warn("entry %llu: audit event not written: %s",
+			    (unsigned long long)res->appended.index, rs_err_detail());
+	}
 	res->run = run;
 	run = NULL;
 	r = 0;
 out:
+	if (ofd >= 0)
+		close(ofd);
+	if (efd >= 0)
+		close(efd);
 	if (scratch != NULL)
 		rs_rm_rf(scratch);
+	free(keep_out);
+	free(keep_stdout);
+	free(keep_stderr);
 	free(record);
 	attest_run_free(run);
 	ledger_close(ledger);

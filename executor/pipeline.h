@@ -6,6 +6,13 @@
  * Either the run is appended as one complete entry (return 0), or nothing
  * is appended and a negative RS_ERR_* is returned with an rs_fail() detail
  * that says which step failed.
+ *
+ * With the policy's keep_blobs, the run's bytes (inputs, outputs, stdout,
+ * stderr) are put in the home's blob store before the append, so every
+ * acknowledged entry of such a run has its bytes kept; the program's
+ * stdout/stderr then reach stdout_fd/stderr_fd when it has ended, not live.
+ * After the append, one audit event goes to audit_log and the journal
+ * (a failure there is a warning: the entry stands).
  */
 #ifndef RS_PIPELINE_H
 #define RS_PIPELINE_H
@@ -30,6 +37,7 @@ struct pipeline_request {
 	char *const *host_env;
 	const char *rootfs;             /* NULL: the policy's; else an absolute directory */
 	int remeasure;                  /* rehash the rootfs, trusting no cached digest */
+	const char *audit_log;          /* audit event file (executor/audit.h), or NULL */
 };
 
 struct pipeline_result {

@@ -22,14 +22,17 @@ with Env() as e:
     open(src, "wb").write(data)
     out = os.path.join(e.dir, "out")
     p = e.runseal("run", "--policy", policy, "--in", src, "--out", out, "--json", "--",
-                  "sh", "-c", "cp /work/in/input.bin /work/out/a && echo second > /work/out/b",
+                  "sh", "-c", "cp /work/in/input.bin /work/out/a && echo second > /work/out/b && echo out-text",
                   want=0)
     res = json.loads(p.stdout)
     want = {hashlib.sha256(data).hexdigest(), hashlib.sha256(b"second\n").hexdigest()}
     e.check({o["sha256"] for o in res["outputs"]} == want, "outputs recorded")
     blobs = os.path.join(e.home, "blobs", "sha256")
     kept = {d + f for d in os.listdir(blobs) for f in os.listdir(os.path.join(blobs, d))}
-    e.check(kept == want, f"input and outputs kept once each (deduplicated): {kept}")
+    streams = {hashlib.sha256(b"out-text\n").hexdigest(), hashlib.sha256(b"").hexdigest()}
+    e.check(res["stdout"]["sha256"] == hashlib.sha256(b"out-text\n").hexdigest(), "stdout recorded")
+    e.check(kept == want | streams,
+            f"input, outputs, stdout and stderr kept once each (deduplicated): {kept}")
     for h in want:
         path = os.path.join(blobs, h[:2], h[2:])
         e.check(stat.S_IMODE(os.stat(path).st_mode) == 0o444, "blobs are read-only")

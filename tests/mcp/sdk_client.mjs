@@ -43,7 +43,8 @@ check(a.getServerVersion().name === "runseal", "server name");
 
 const { tools } = await a.listTools();
 const names = tools.map((t) => t.name).sort();
-check(names.includes("execute") && names.includes("ledger_status"), "tools listed: " + names);
+for (const n of ["execute", "verify", "get_bundle", "ledger_status"])
+  check(names.includes(n), `tool ${n} listed: ${names}`);
 for (const t of tools) {
   check(t.inputSchema && t.inputSchema.type === "object", `${t.name} has an inputSchema`);
   check(t.outputSchema && t.outputSchema.type === "object", `${t.name} has an outputSchema`);
@@ -98,7 +99,30 @@ await expectRpcError(a.callTool({ name: "no_such_tool", arguments: {} }), -32602
 
 r = await a.callTool({ name: "ledger_status", arguments: {} });
 check(r.structuredContent.entries === first + 4, "ledger_status counts the runs: " + JSON.stringify(r.structuredContent));
-check(r.structuredContent.trust_pem.includes("BEGIN PUBLIC KEY"), "trust anchor");
+const identity = r.structuredContent.identity;
+check(identity.includes("BEGIN PUBLIC KEY") && identity.includes("runseal-checkpoint-key: "), "trust anchor");
+
+// Agent A hands agent B a result with its bundle; B verifies it before use.
+r = await a.callTool({ name: "execute", arguments: { interpreter: "sh", code: "echo 42 > /work/out/answer" } });
+const answer = Buffer.from(r.structuredContent.outputs[0].content_base64, "base64").toString();
+const handoff = { answer, bundle: r.structuredContent.bundle, entry: r.structuredContent.entry };
+r = await a.callTool({ name: "get_bundle", arguments: { index: handoff.entry } });
+check(r.structuredContent.index === handoff.entry && r.structuredContent.bundle.length > 100, "get_bundle");
+await expectRpcError(a.callTool({ name: "get_bundle", arguments: { index: 99999 } }), -32602, "no such entry");
 await a.close();
+
+const b = await connect("agent-b");
+r = await b.callTool({ name: "verify", arguments: { bundle: handoff.bundle, trust_pem: identity } });
+check(!r.isError && r.structuredContent.verified === true, "B verifies A's bundle: " + JSON.stringify(r.structuredContent));
+check(r.structuredContent.report.schema === "runseal-verify/v1", "verifier report schema");
+check(answer === "42\n", "the answer B receives");
+// A tampered bundle is reported as not verified (a normal result, exit status 1).
+const bad = Buffer.from(handoff.bundle, "base64");
+bad[bad.length - 40] ^= 1;
+r = await b.callTool({ name: "verify", arguments: { bundle: bad.toString("base64"), trust_pem: identity } });
+check(!r.isError && r.structuredContent.verified === false && r.structuredContent.exit_status === 1,
+  "tampered bundle not verified: " + JSON.stringify(r.structuredContent));
+await expectRpcError(b.callTool({ name: "verify", arguments: { bundle: "not base64!" } }), -32602, "bad base64");
+await b.close();
 
 console.log(`mcp sdk client: ${checks} checks passed`);
