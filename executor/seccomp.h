@@ -30,9 +30,10 @@
  * races that make user notification unsafe for *allowing* calls do not
  * apply.
  *
- * The filter is compiled by the parent (libseccomp allocates); the child
- * loads it with one seccomp() call, which returns the listener descriptor
- * the child hands to the parent.
+ * The filter is compiled with libseccomp when runseal is built (the
+ * seccomp_gen tool runs exec_seccomp_compile() and embeds the BPF); the
+ * parent copies it for each run and the child loads it with one seccomp()
+ * call, which returns the listener descriptor the child hands to the parent.
  */
 #ifndef RS_EXEC_SECCOMP_H
 #define RS_EXEC_SECCOMP_H
@@ -40,11 +41,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct exec_seccomp;
+#include <linux/filter.h>
 
-/* Compile the filter for the native architecture. Free with exec_seccomp_free(). */
+/* A BPF program; owned by its holder (exec_seccomp_free()). */
+struct exec_seccomp {
+	struct sock_filter *insns;
+	unsigned short len;
+};
+
+/* The filter as embedded at build time. Free with exec_seccomp_free(). */
 int exec_seccomp_build(struct exec_seccomp **out);
 void exec_seccomp_free(struct exec_seccomp *f);
+
+/* Compile the filter now, for the native architecture, with libseccomp. */
+int exec_seccomp_compile(struct exec_seccomp **out);
+
+/* 1 if a and b are the same program. */
+int exec_seccomp_equal(const struct exec_seccomp *a, const struct exec_seccomp *b);
+
+/* The instructions of f (borrowed); returns their count. */
+size_t exec_seccomp_export(const struct exec_seccomp *f, const struct sock_filter **insns);
 
 /*
  * Child: install f on the calling thread (no_new_privs must be set) and put

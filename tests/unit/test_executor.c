@@ -27,6 +27,7 @@
 #include "executor/exec.h"
 #include "executor/landlock.h"
 #include "executor/manifest.h"
+#include "executor/seccomp.h"
 
 extern char **environ;
 
@@ -1138,6 +1139,22 @@ test_manifest_cache(void **state)
 	assert_int_equal(st.hashed, 4);
 }
 
+/* The filter embedded at build time is what the rules compile to now. */
+static void
+test_seccomp_embedded(void **state)
+{
+	struct exec_seccomp *a = NULL, *b = NULL;
+
+	(void)state;
+	assert_int_equal(exec_seccomp_build(&a), 0);
+	assert_int_equal(exec_seccomp_compile(&b), 0);
+	assert_true(a->len > 100);
+	assert_true(exec_seccomp_equal(a, b));
+	exec_seccomp_free(a);
+	exec_seccomp_free(b);
+	exec_seccomp_free(NULL);
+}
+
 /* The record measures the rootfs when the policy asks. */
 static void
 test_rootfs_measured(void **state)
@@ -1192,6 +1209,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cgroup_placement, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rootfs_measured, setup, teardown),
+		cmocka_unit_test(test_seccomp_embedded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
