@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "executor/cli.h"
 #include "executor/exec.h"
+#include "executor/export_intoto.h"
 #include "ledger/blobs.h"
 #include "ledger/bundle.h"
 #include "ledger/checkpoint.h"
@@ -608,7 +609,8 @@ out:
 }
 
 static const char export_usage[] =
-"usage: runseal export [--home DIR] [--size N] [-o FILE] [--json] INDEX\n"
+"usage: runseal export [--home DIR] [--size N] [--format bundle|intoto]\n"
+"                      [--sign-with signer|ledger] [-o FILE] [--json] INDEX\n"
 "\n"
 "Write entry INDEX as one bundle file (protobuf, docs/bundle.md): the entry\n"
 "with its signed envelope verbatim, its index, the RFC 9162 inclusion proof,\n"
@@ -616,7 +618,14 @@ static const char export_usage[] =
 "size N), the signer's public key and the checkpoint verifier key. Anyone\n"
 "holding your trust file verifies it offline:\n"
 "  runseal-verify bundle FILE --trust TRUST\n"
-"Without -o the bundle goes to stdout (never to a terminal).\n";
+"Without -o the bundle goes to stdout (never to a terminal).\n"
+"\n"
+"--format intoto writes instead an in-toto Statement v1 (subjects: the output\n"
+"files; predicate https://runseal.dev/attestation/run/v1, docs/intoto.md) in a\n"
+"DSSE envelope, one JSON line. It is signed by the home's software ECDSA key\n"
+"when that key signed the entry, else (TPM homes) by the ledger's Ed25519\n"
+"checkpoint key; --sign-with chooses. keyid = hex SHA-256 of the signing\n"
+"key's SubjectPublicKeyInfo; --json prints it with the public key.\n";
 
 /* The home's software signer identity, if it signed this entry (else NULL). */
 static char *
@@ -676,24 +685,32 @@ cmd_export(int argc, char **argv, const struct cli_global *g)
 		{ "home", required_argument, NULL, 'H' },
 		{ "size", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "sign-with", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *home_flag = NULL, *size_arg = NULL, *output = NULL;
+	const char *home_flag = NULL, *size_arg = NULL, *output = NULL, *format = "bundle";
+	const char *sign_with = NULL;
+	struct export_intoto_info info;
 	struct ledger *l = NULL;
 	struct ledger_row *row = NULL;
 	uint8_t *bundle = NULL;
-	char *home = NULL;
+	char *home = NULL, *env = NULL;
 	uint64_t index = 0, size = 0;
 	size_t len = 0;
-	int json = 0, have_identity = 0, c, r = RS_ERR_INTERNAL;
+	int json = 0, have_identity = 0, intoto, c, r = RS_ERR_INTERNAL;
+
+	memset(&info, 0, sizeof(info));
 
 	while ((c = getopt_long(argc, argv, "o:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H': home_flag = optarg; break;
 		case 'n': size_arg = optarg; break;
 		case 'o': output = optarg; break;
+		case 'f': format = optarg; break;
+		case 'k': sign_with = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': fputs(export_usage, stdout); return RS_EXIT_OK;
 		default: fputs(export_usage, stderr); return RS_EXIT_USAGE;
@@ -704,7 +721,20 @@ cmd_export(int argc, char **argv, const struct cli_global *g)
 		rs_error("export: expected one entry INDEX and at most one --size N (N > 0)");
 		return RS_EXIT_USAGE;
 	}
-	if (output == NULL && (json || isatty(STDOUT_FILENO))) {
+	if (strcmp(format, "bundle") != 0 && strcmp(format, "intoto") != 0) {
+		rs_error("export: --format is bundle or intoto, not '%s'", format);
+		return RS_EXIT_USAGE;
+	}
+	intoto = strcmp(format, "intoto") == 0;
+	if (sign_with != NULL && !intoto) {
+		rs_error("export: --sign-with applies to --format intoto only");
+		return RS_EXIT_USAGE;
+	}
+	if (intoto && output == NULL && json) {
+		rs_error("export: --json prints a report: give -o FILE for the envelope");
+		return RS_EXIT_USAGE;
+	}
+	if (!intoto && output == NULL && (json || isatty(STDOUT_FILENO))) {
 		rs_error("export: a bundle is binary: give -o FILE (or redirect stdout)");
 		return RS_EXIT_USAGE;
 	}
@@ -714,7 +744,14 @@ cmd_export(int argc, char **argv, const struct cli_global *g)
 		rs_error_code(r, "export");
 		goto out;
 	}
-	if ((r = cli_bundle_for(home, l, row, size, &bundle, &len, &have_identity)) != 0) {
+	if (intoto) {
+		if ((r = export_intoto(home, l, row, size, sign_with, &env, &len, &info)) != 0) {
+			rs_error_code(r, "export");
+			goto out;
+		}
+		bundle = (uint8_t *)env;
+		env = NULL;
+	} else if ((r = cli_bundle_for(home, l, row, size, &bundle, &len, &have_identity)) != 0) {
 		rs_error_code(r, "export");
 		goto out;
 	}
@@ -727,7 +764,12 @@ cmd_export(int argc, char **argv, const struct cli_global *g)
 		rs_error_code(r, "writing the bundle to stdout");
 		goto out;
 	}
-	if (json)
+	if (json && intoto)
+		r = cli_print_json(json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s}",
+		    "schema", "runseal-export/v1", "format", "intoto", "index", (json_int_t)index,
+		    "bytes", (json_int_t)len, "written_to", output, "key", info.key,
+		    "algorithm", info.alg, "keyid", info.keyid, "public_key", info.public_pem));
+	else if (json)
 		r = cli_print_json(json_pack("{s:s, s:I, s:I, s:s, s:b}", "schema",
 		    "runseal-export/v1", "index", (json_int_t)index, "bytes", (json_int_t)len,
 		    "written_to", output, "identity", have_identity));
@@ -735,6 +777,8 @@ cmd_export(int argc, char **argv, const struct cli_global *g)
 		fprintf(stderr, "runseal: entry %" PRIu64 " exported to %s (%zu bytes)\n", index,
 		    output, len);
 out:
+	free(info.public_pem);
+	free(env);
 	free(bundle);
 	ledger_row_free(row);
 	ledger_close(l);
