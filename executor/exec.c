@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -453,6 +454,7 @@ record_out_full(const struct exec_policy *p, int out_fd, struct attest_run *run)
 static char *
 cache_dir_for(const struct exec_request *req)
 {
+	const struct passwd *pw;
 	const char *v;
 	char *s = NULL;
 
@@ -464,6 +466,9 @@ cache_dir_for(const struct exec_request *req)
 		return asprintf(&s, "%s/runseal", v) < 0 ? NULL : s;
 	if ((v = exec_env_get(req->host_env, "HOME")) != NULL && v[0] == '/')
 		return asprintf(&s, "%s/.cache/runseal", v) < 0 ? NULL : s;
+	/* No environment to go by (a service, say): the account's home. */
+	if ((pw = getpwuid(geteuid())) != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/')
+		return asprintf(&s, "%s/.cache/runseal", pw->pw_dir) < 0 ? NULL : s;
 	return NULL;
 }
 

@@ -5,13 +5,17 @@
  * (that is attest/ and ledger/). exec_run() fills a struct attest_run with
  * the facts of the run; the caller turns it into a signed record.
  *
- * Sandbox (see sandbox.c for the ordered steps): new user, mount, pid, net,
- * ipc and uts namespaces; a fresh root with the host's /usr, /bin, /lib*,
- * and a few /etc files read-only; /proc, a minimal /dev, a /tmp tmpfs;
+ * Sandbox (see sandbox.c for the ordered steps, rootfs.h for the layout):
+ * new user, mount, pid, net, ipc, uts and cgroup namespaces; a fresh
+ * read-only root with the host's /usr, /bin, /lib* and a few /etc files
+ * (or the policy's rootfs) read-only; /proc, a minimal /dev, a /tmp tmpfs;
  * inputs read-only at /work/in (copies, hashed while staged); outputs
- * written under /work/out and collected after the sandbox is gone, never
- * following symlinks; no network; an environment built only from the
- * policy; the whole pid namespace killed at the wall-clock limit.
+ * written to a size-capped /work/out and collected after the sandbox is
+ * gone, never following symlinks; no network; an environment built only
+ * from the policy; no capabilities, no_new_privs, Landlock, a default-deny
+ * seccomp filter whose refusals are recorded; memory, processes and CPU
+ * limited for the sandbox as a whole by a cgroup where the host offers
+ * one, rlimits otherwise; the whole pid namespace killed at a limit.
  */
 #ifndef RS_EXEC_H
 #define RS_EXEC_H

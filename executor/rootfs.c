@@ -201,9 +201,12 @@ plan_rootfs_dir(struct exec_rootfs *fs, const char *dir)
 	DIR *d = NULL;
 	int added, r = RS_ERR_INTERNAL;
 
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		r = rs_fail(RS_ERR_SANDBOX, "rootfs %s: %s", dir,
-		    errno != 0 && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
+	if (stat(dir, &st) != 0) {
+		r = rs_fail(RS_ERR_SANDBOX, "rootfs %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		r = rs_fail(RS_ERR_SANDBOX, "rootfs %s: not a directory", dir);
 		goto out;
 	}
 	if ((d = opendir(dir)) == NULL) {

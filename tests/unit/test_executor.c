@@ -178,7 +178,8 @@ run_sh(struct fx *f, const struct exec_policy *policy, const char *script,
 	int r;
 
 	if (policy == NULL) {
-		assert_int_equal(exec_policy_load(NULL, &def), 0);
+		/* The default, without the host rootfs measurement (test_rootfs_measured). */
+		assert_int_equal(policy_from(f, "{\"measure_rootfs\": false}", &def), 0);
 		policy = def;
 	}
 	memset(&req, 0, sizeof(req));
@@ -205,7 +206,7 @@ run_argv(struct fx *f, char **argv, size_t argc, const struct exec_input *inputs
 	struct exec_request req;
 	int r;
 
-	assert_int_equal(exec_policy_load(NULL, &p), 0);
+	assert_int_equal(policy_from(f, "{\"measure_rootfs\": false}", &p), 0);
 	memset(&req, 0, sizeof(req));
 	req.argv = argv;
 	req.argc = argc;
@@ -1169,6 +1170,14 @@ test_rootfs_measured(void **state)
 	assert_int_equal(run->rootfs_measured, 0);
 	assert_memory_equal(run->rootfs_sha256, zero, RS_SHA256_LEN);
 	assert_string_equal(run->rootfs, "host");
+	attest_run_free(run);
+	exec_policy_free(p);
+
+	/* The built-in default measures the host's rootfs (cached between runs). */
+	assert_int_equal(exec_policy_load(NULL, &p), 0);
+	assert_int_equal(run_sh(f, p, "true", NULL, 0, NULL, &run), 0);
+	assert_int_equal(run->rootfs_measured, 1);
+	assert_memory_not_equal(run->rootfs_sha256, zero, RS_SHA256_LEN);
 	attest_run_free(run);
 	exec_policy_free(p);
 }
