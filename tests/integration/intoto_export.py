@@ -19,11 +19,14 @@ changed, and under another key. The statement's fields are checked against
 the files themselves (subjects = outputs and stdout, materials = the input),
 `runseal show --json` (record digest) and, through tests/lib/tlog.py, the
 entry's record signature, chain hash, inclusion proof and signed checkpoint.
+A TPM home (swtpm) exports with the ledger key by default, carries the TPM
+evidence reference, and refuses --sign-with signer (the AK is restricted).
 """
 import base64
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -270,4 +273,46 @@ with Env() as e:
 
     # The ledger still verifies (export only reads).
     e.verify("ledger", e.db, "--trust", e.trust, want=0)
-    print(f"intoto_export: {e.checks} checks passed")
+    checks = e.checks
+
+# --- a TPM home: the AK cannot sign a DSSE message, the ledger key does --------
+SWTPM = os.path.join(SRC, "scripts", "swtpm")
+if all(shutil.which(t) for t in ("swtpm", "swtpm_setup", "swtpm_localca")):
+    with Env() as e:
+        tpmdir = os.path.join(e.dir, "tpm")
+        tcti = subprocess.run([SWTPM, "start", tpmdir], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        try:
+            e.env.update(RUNSEAL_TCTI=tcti, TPM2TOOLS_TCTI=tcti)
+            e.runseal("init", "--signer", "tpm", want=0)
+            out = os.path.join(e.dir, "out")
+            e.runseal("run", "--quiet", "--out", out, "--", "sh", "-c",
+                      "printf tpm > /work/out/t.txt", want=0)
+            show = json.loads(e.runseal("show", "0", "--json", want=0).stdout)
+            vkey = open(os.path.join(e.home, "keys", "ledger.vkey")).read().strip()
+            ledger_pem_path = os.path.join(e.dir, "ledger.pem")
+            open(ledger_pem_path, "wb").write(spki_pem(tlog.Verifier(vkey).key))
+            path = os.path.join(e.dir, "tpm0.intoto.jsonl")
+            rep = json.loads(e.runseal("export", "0", "--format", "intoto", "-o", path,
+                                       "--json", want=0).stdout)
+            e.check(rep["key"] == "ledger" and rep["algorithm"] == "ed25519",
+                    f"TPM home: the ledger key signs by default {rep}")
+            a, b, msg = verify_both(path, ledger_pem_path)
+            e.check((a, b) == (0, 0), f"TPM home's envelope verifies with both: {msg}")
+            st = json.loads(base64.b64decode(json.load(open(path))["payload"]))
+            pred = st["predicate"]
+            e.check(st["subject"] == [{"name": "t.txt", "digest": {"sha256": sha256(b"tpm")}}],
+                    f"TPM subject {st['subject']}")
+            e.check(pred["signer"]["kind"] == "tpm" and pred["signer"]["tpm"]["app_pcr"] == 23
+                    and len(pred["signer"]["tpm"]["ak_name"]) == 68 and
+                    pred["record_digest"] == show["record_digest"],
+                    f"TPM evidence reference {pred['signer']} {pred['record_digest']}")
+            p = e.runseal("export", "0", "--format", "intoto", "--sign-with", "signer", "-o",
+                          os.path.join(e.dir, "z"), want=64)
+            e.check("restricted" in p.stderr, p.stderr)
+            checks += e.checks
+        finally:
+            subprocess.run([SWTPM, "stop", tpmdir], capture_output=True)
+else:
+    print("intoto_export: swtpm not installed, TPM home not checked")
+print(f"intoto_export: {checks} checks passed")
