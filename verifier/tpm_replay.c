@@ -31,6 +31,8 @@ struct tpm_replay {
 	struct ak_state *aks;
 	size_t n;
 	uint64_t epochs;
+	int seed_first;                 /* an AK's first entry seeds its replay (--since) */
+	uint64_t seeded;
 };
 
 int
@@ -122,6 +124,18 @@ tpm_replay_free(struct tpm_replay *rp)
 	free(rp);
 }
 
+void
+tpm_replay_seed_first(struct tpm_replay *rp)
+{
+	rp->seed_first = 1;
+}
+
+uint64_t
+tpm_replay_seeded(const struct tpm_replay *rp)
+{
+	return rp->seeded;
+}
+
 uint64_t
 tpm_replay_epochs(const struct tpm_replay *rp)
 {
@@ -159,7 +173,7 @@ tpm_replay_entry(struct tpm_replay *rp, uint64_t index, const struct attest_verd
 	struct ak_state *st, *na;
 	uint8_t want[RS_SHA256_LEN], fresh[RS_SHA256_LEN];
 	char qhex[17], whex[17];
-	int restart = 0, r;
+	int restart = 0, seed = 0, r;
 
 	*failed = 1;
 	reason[0] = '\0';
@@ -173,6 +187,7 @@ tpm_replay_entry(struct tpm_replay *rp, uint64_t index, const struct attest_verd
 		memset(st, 0, sizeof(*st));
 		memcpy(st->name, v->tpm.ak_name, TPMQ_NAME_LEN);
 		start_epoch(rp, st, index, v);
+		seed = rp->seed_first;
 	} else if (v->tpm.reset_count < st->reset_count) {
 		snprintf(reason, reason_len, "entry %" PRIu64 ": the TPM's resetCount went "
 		    "backwards (%" PRIu32 " after %" PRIu32 " in an earlier entry): entries were "
@@ -205,6 +220,11 @@ tpm_replay_entry(struct tpm_replay *rp, uint64_t index, const struct attest_verd
 			start_epoch(rp, st, index, v);  /* TPM Restart: PCRs cleared */
 			memcpy(want, fresh, RS_SHA256_LEN);
 		}
+	}
+	if (seed) {
+		/* --since: the epoch's earlier records were audited with the checkpoint. */
+		rp->seeded++;
+		memcpy(want, v->tpm.app_pcr_value, RS_SHA256_LEN);
 	}
 	if (memcmp(v->tpm.app_pcr_value, want, RS_SHA256_LEN) != 0 && gap_accepted(rp, index)) {
 		/* The auditor accepts an extend without entry here: replay from this quote. */

@@ -73,6 +73,19 @@ int tpm_replay_entry(struct tpm_replay *rp, uint64_t index, const struct attest_
 void tpm_replay_explain(struct tpm_replay *rp, uint64_t index, const uint8_t *envelope,
     size_t len, char *reason, size_t reason_len);
 
+/*
+ * runseal-verify ledger --since: the entries before the auditor's
+ * checkpoint are not replayed, so an attestation key's first entry seen
+ * (the checkpoint's last entry, or its first entry after it) seeds its
+ * replay with the value that entry's quote shows, instead of starting an
+ * epoch from zeros. Its epoch, clock and quote are otherwise checked as
+ * usual; every later entry of the epoch is replayed from it.
+ */
+void tpm_replay_seed_first(struct tpm_replay *rp);
+
+/* Attestation keys whose replay was seeded so (tpm_replay_seed_first). */
+uint64_t tpm_replay_seeded(const struct tpm_replay *rp);
+
 /* Accepted gaps used so far. */
 uint64_t tpm_replay_gaps(const struct tpm_replay *rp);
 

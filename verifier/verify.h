@@ -14,8 +14,31 @@
 
 #define VERIFY_ROOT_RUNS 32
 
+struct compliance;
+
+/* The checks of a ledger audit (one report line each), in the order they apply. */
+enum verify_check {
+	VERIFY_CHECK_NONE = 0,
+	VERIFY_CHECK_ENTRIES,       /* rows 0..n-1 present and in order, each parses with its index */
+	VERIFY_CHECK_CHAIN,         /* previous-hash links and stored chain hashes recomputed */
+	VERIFY_CHECK_SIGNATURES,    /* each envelope's signature or quote against the trust file */
+	VERIFY_CHECK_TPM,           /* across TPM entries: epochs, clock, application PCR replay */
+	VERIFY_CHECK_MERKLE,        /* stored Merkle leaves and nodes recomputed from the entries */
+	VERIFY_CHECK_CHECKPOINTS,   /* stored checkpoints: origin, root, signature; latest covers all */
+	VERIFY_CHECK_OLD,           /* the auditor's checkpoint (--checkpoint, --since) */
+	VERIFY_CHECK_COUNT
+};
+/* Static short name of a check ("signatures"), as in the JSON report. */
+const char *verify_check_name(enum verify_check c);
+
 struct verify_report {
 	int ok;                     /* 1: every check passed */
+	enum verify_check failed_check;     /* the check that failed; NONE when ok */
+	uint64_t first_checked;     /* first entry walked: 0, or the --since checkpoint's size */
+	uint64_t signatures_checked;    /* envelopes verified (entries walked that passed) */
+	uint64_t cp_signatures_checked; /* checkpoint signatures verified */
+	uint64_t tpm_seeded;        /* --since: AKs whose PCR replay starts at a quote */
+	unsigned threads;           /* threads that verified signatures */
 	uint64_t entries;           /* entries that passed every check (on failure: those before it) */
 	uint64_t software_signed;   /* entries signed by a software key */
 	uint64_t tpm_signed;        /* entries quoted by a TPM */
@@ -63,6 +86,27 @@ struct verify_ledger_opts {
 	 */
 	const uint8_t *old_checkpoint;
 	size_t old_len;
+	/*
+	 * With old_checkpoint: verify only the entries after it. Its tree is
+	 * taken as audited: the stored perfect nodes that make it up must hash
+	 * to its signed root, entry size - 1 must be its last leaf (inclusion
+	 * proof), the chain continues from that entry's bytes, and the
+	 * consistency proof from it to the latest checkpoint must verify.
+	 * TPM PCR replay restarts at each attestation key's last quote before
+	 * the checkpoint if that is entry size - 1, else at its first quote
+	 * after it (rep->tpm_seeded counts them).
+	 */
+	int since;
+	/* Evaluated on every verified entry (rules and statistics), or NULL. */
+	struct compliance *compliance;
+	/* Threads verifying signatures: 0 for one per CPU this process may use. */
+	unsigned threads;
+	/*
+	 * Called on the calling thread every few hundred entries with the
+	 * entries walked so far and the number the ledger holds; may be NULL.
+	 */
+	void (*progress)(void *arg, uint64_t done, uint64_t total);
+	void *progress_arg;
 };
 
 /*

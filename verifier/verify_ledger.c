@@ -2,11 +2,11 @@
  * verify_ledger.c - check a whole ledger file without trusting it.
  *
  * The walk keeps only what the next entry is checked against: the index it
- * must have and the chain hash recomputed from the entries before it. No
- * stored value is used to compute anything: the stored chain hash of entry
- * N is compared with, never fed into, the check of entry N+1, so a changed
- * stored hash is blamed on the entry that carries it. One row is in memory
- * at a time.
+ * must have, the chain hash recomputed from the entries before it, the
+ * Merkle compact range, and the TPM replay state. No stored value is used
+ * to compute anything: the stored chain hash of entry N is compared with,
+ * never fed into, the check of entry N+1, so a changed stored hash is
+ * blamed on the entry that carries it.
  *
  * Checks per entry N, in order; the first failure ends the walk:
  *
@@ -24,11 +24,28 @@
  *      ledger's origin and size, commits to the recomputed root, and is
  *      signed by a trusted checkpoint key (when one is given)
  *   9. the auditor's old checkpoint, at its size: the same root
+ *  10. the compliance rules (opts->compliance), on the entry's record
  *
  * Then, once: no checkpoint or Merkle node beyond the entries (a cut tail
  * leaves them behind), the latest checkpoint covers every entry, the old
  * checkpoint is not beyond the ledger (rollback), and a consistency proof
  * built from the stored nodes links it to the latest checkpoint.
+ *
+ * Parallelism (verifier/vpool.h). The walk runs in two stages on the
+ * calling thread, with the expensive, independent work of each entry in
+ * between on every core:
+ *
+ *   read ahead  (in order)  rows, checks 1-5, the leaf hash, and the stored
+ *                           checkpoint for size N + 1 -> a job
+ *   workers     (any order) the envelope's signature or quote (6, without
+ *                           the checks across entries), the checkpoint's
+ *                           signature (8)
+ *   take back   (in order)  6's TPM replay, 7, 8, 9, 10, progress
+ *
+ * The ring of jobs is bounded, so memory does not grow with the ledger. A
+ * failure the read-ahead stage finds at entry M waits until every entry
+ * before M has been taken back: the reported failure is always the one a
+ * sequential walk would report first.
  *
  * Not detectable here without an old checkpoint: a tail cut together with
  * its checkpoints and nodes (a consistent shorter ledger). That is what
@@ -39,9 +56,11 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attest/signer.h"
+#include "attest/tpmquote.h"
 #include "common/encode.h"
 #include "common/err.h"
 #include "common/file.h"
@@ -49,19 +68,45 @@
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "proto/codec.h"
+#include "verifier/compliance.h"
 #include "verifier/tpm_replay.h"
+#include "verifier/vpool.h"
+
+/* Jobs in flight per verifying thread: enough to keep every core busy. */
+#define JOBS_PER_THREAD 64
+/* Entries between two progress calls. */
+#define PROGRESS_EVERY 512
+
+const char *
+verify_check_name(enum verify_check c)
+{
+	switch (c) {
+	case VERIFY_CHECK_NONE: return "none";
+	case VERIFY_CHECK_ENTRIES: return "entries";
+	case VERIFY_CHECK_CHAIN: return "chain";
+	case VERIFY_CHECK_SIGNATURES: return "signatures";
+	case VERIFY_CHECK_TPM: return "tpm";
+	case VERIFY_CHECK_MERKLE: return "merkle";
+	case VERIFY_CHECK_CHECKPOINTS: return "checkpoints";
+	case VERIFY_CHECK_OLD: return "your_checkpoint";
+	case VERIFY_CHECK_COUNT: break;
+	}
+	return "unknown";
+}
 
 static void
-report_failure(struct verify_report *rep, uint64_t index, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+report_failure(struct verify_report *rep, enum verify_check check, uint64_t index,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Record the first failure at index; fmt is the whole reason. */
+/* Record the first failure, at entry index, of check; fmt is the whole reason. */
 static void
-report_failure(struct verify_report *rep, uint64_t index, const char *fmt, ...)
+report_failure(struct verify_report *rep, enum verify_check check, uint64_t index,
+    const char *fmt, ...)
 {
 	va_list ap;
 
 	rep->ok = 0;
+	rep->failed_check = check;
 	rep->has_failed_index = 1;
 	rep->failed_index = index;
 	va_start(ap, fmt);
@@ -78,15 +123,16 @@ is_evidence_error(int err)
 
 /* Record a failure that is not one entry's (a checkpoint, the tail). */
 static void
-report_global(struct verify_report *rep, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+report_global(struct verify_report *rep, enum verify_check check, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
-report_global(struct verify_report *rep, const char *fmt, ...)
+report_global(struct verify_report *rep, enum verify_check check, const char *fmt, ...)
 {
 	va_list ap;
 
 	rep->ok = 0;
+	rep->failed_check = check;
 	rep->has_failed_index = 0;
 	va_start(ap, fmt);
 	vsnprintf(rep->reason, sizeof(rep->reason), fmt, ap);
@@ -115,138 +161,141 @@ add_root(struct verify_report *rep, uint64_t index, int root)
 	run->root = root;
 }
 
-/*
- * Check one row against the expected index and the running chain hash.
- * Returns 0 with *failed = 0 if it passed (chain advanced, counters bumped),
- * 0 with *failed = 1 if it did not (rep says why), or a negative RS_ERR_*
- * if it could not be checked.
- */
-static int
-check_row(const struct ledger_row *row, uint64_t expected,
-    uint8_t chain[RS_SHA256_LEN], const struct attest_trust *trust,
-    struct tpm_replay *replay, struct verify_report *rep, int *failed)
-{
-	proto_entry *e = NULL;
+/* One entry on its way through the walk (a vpool slot). */
+struct ljob {
+	uint64_t index;
+	struct ledger_row *row;         /* owned */
+	proto_entry *entry;             /* owned; parsed, checks 1-5 passed */
+	uint8_t leaf[MERKLE_HASH_LEN];
+	/* The stored checkpoint for size index + 1, if any (owned). */
+	int has_cp;
+	uint64_t cp_size;
+	uint8_t *cp_note;
+	size_t cp_len;
+	/* The stored checkpoint after it could not be read: reason. */
+	int cp_next_bad;
+	char cp_next_reason[256];
+	/* Worker results. */
+	int sig_r;                      /* attest_envelope_verify's return */
+	char sig_reason[512];
 	struct attest_verdict verdict;
-	uint8_t digest[RS_SHA256_LEN], next[RS_SHA256_LEN];
-	int bad = 0, r = RS_ERR_INTERNAL;
+	proto_record *record;           /* owned; when the walk gathers compliance */
+	proto_envelope *envelope;       /* owned; when rules need the TPM evidence */
+	int cp_r;                       /* checkpoint_open's return */
+	char cp_reason[256];
+	struct checkpoint *cp;          /* owned */
+};
 
-	*failed = 1;
-	if (row->idx < expected) {
-		/* Impossible in a rowid table read in order; possible in a crafted file. */
-		report_failure(rep, expected, "entry %" PRIu64 ": a second row claims "
-		    "position %" PRIu64 ": rows duplicated", expected, row->idx);
-		r = 0;
-		goto out;
+/* What the workers share, read-only. */
+struct wctx {
+	const struct attest_trust *trust;
+	const struct checkpoint_trust *cp_trust;
+	int want_record;
+	int want_envelope;
+};
+
+static void
+ljob_clear(struct ljob *j)
+{
+	ledger_row_free(j->row);
+	proto_entry_free(j->entry);
+	free(j->cp_note);
+	proto_record_free(j->record);
+	proto_envelope_free(j->envelope);
+	checkpoint_free(j->cp);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Open a stored checkpoint: signed when checkpoint keys are trusted. */
+static int
+open_cp(const struct checkpoint_trust *t, const uint8_t *note, size_t len,
+    struct checkpoint **c)
+{
+	return checkpoint_trust_count(t) > 0 ? checkpoint_open(note, len, t, c) :
+	    checkpoint_parse_unverified(note, len, c);
+}
+
+/* vpool_fn: the independent work of one entry. */
+static void
+verify_job(void *ctx, void *arg)
+{
+	const struct wctx *c = ctx;
+	struct ljob *j = arg;
+
+	rs_err_clear();
+	j->sig_r = attest_envelope_verify(j->entry->envelope.data, j->entry->envelope.len,
+	    c->trust, &j->verdict, c->want_record ? &j->record : NULL);
+	if (j->sig_r != 0)
+		snprintf(j->sig_reason, sizeof(j->sig_reason), "%s", rs_err_detail());
+	else if (c->want_envelope &&
+	    proto_envelope_unpack(j->entry->envelope.data, j->entry->envelope.len,
+	    &j->envelope) != 0)
+		j->envelope = NULL;     /* it verified, so it parses: not reached */
+	if (j->has_cp) {
+		rs_err_clear();
+		if ((j->cp_r = open_cp(c->cp_trust, j->cp_note, j->cp_len, &j->cp)) != 0)
+			snprintf(j->cp_reason, sizeof(j->cp_reason), "%s", rs_err_detail());
 	}
-	if (row->idx != expected) {
-		if (expected == 0)
-			report_failure(rep, expected, "entry 0 is missing (rows start at %"
-			    PRIu64 ")", row->idx);
-		else
-			report_failure(rep, expected, "entry %" PRIu64 " is missing (rows jump "
-			    "from %" PRIu64 " to %" PRIu64 ")", expected, expected - 1, row->idx);
-		r = 0;
-		goto out;
-	}
-	if ((r = proto_entry_unpack(row->entry, row->entry_len, &e)) != 0) {
-		if (!is_evidence_error(r))
-			goto out;
-		report_failure(rep, expected, "entry %" PRIu64 ": malformed entry: %s", expected,
-		    rs_err_detail());
-		r = 0;
-		goto out;
-	}
-	if (e->index != expected) {
-		report_failure(rep, expected, "entry %" PRIu64 ": stored at position %"
-		    PRIu64 " but claims index %" PRIu64 ": rows reordered or moved",
-		    expected, expected, e->index);
-		r = 0;
-		goto out;
-	}
-	if (e->prev_chain_hash.len != RS_SHA256_LEN ||
-	    !rs_ct_equal(e->prev_chain_hash.data, chain, RS_SHA256_LEN)) {
-		report_failure(rep, expected, "entry %" PRIu64 ": previous-hash link "
-		    "broken: an entry before it was changed, removed or inserted", expected);
-		r = 0;
-		goto out;
-	}
-	if ((r = ledger_entry_digest(row->entry, row->entry_len, digest)) != 0 ||
-	    (r = ledger_chain_next(chain, digest, next)) != 0)
-		goto out;
-	if (row->chain_hash_len != RS_SHA256_LEN ||
-	    !rs_ct_equal(row->chain_hash, next, RS_SHA256_LEN)) {
-		report_failure(rep, expected, "entry %" PRIu64 ": stored chain hash does "
-		    "not match the entry bytes", expected);
-		r = 0;
-		goto out;
-	}
-	if ((r = attest_envelope_verify(e->envelope.data, e->envelope.len, trust,
-	    &verdict, NULL)) != 0) {
-		if (!is_evidence_error(r))
-			goto out;
-		report_failure(rep, expected, "entry %" PRIu64 ": %s", expected,
-		    rs_err_detail());
-		tpm_replay_explain(replay, expected, e->envelope.data, e->envelope.len,
-		    rep->reason, sizeof(rep->reason));
-		r = 0;
-		goto out;
-	}
-	switch (verdict.signer_kind) {
-	case ATTEST_SIGNER_SOFTWARE:
-		rep->software_signed++;
-		break;
-	case ATTEST_SIGNER_TPM:
-		/* Across entries: epochs, clock, PCR replay (verifier/tpm_replay.h). */
-		if ((r = tpm_replay_entry(replay, expected, &verdict, rep->reason,
-		    sizeof(rep->reason), &bad)) != 0)
-			goto out;
-		if (bad) {
-			rep->ok = 0;
-			rep->has_failed_index = 1;
-			rep->failed_index = expected;
-			goto out;
-		}
-		rep->tpm_signed++;
-		if (verdict.root == ATTEST_ROOT_TPM_EK_CERT)
-			rep->tpm_ek_certified++;
-		else
-			rep->tpm_no_ek_cert++;
-		rep->tpm_epochs = tpm_replay_epochs(replay);
-		rep->tpm_pcr_gaps = tpm_replay_gaps(replay);
-		break;
-	default:
-		r = rs_fail(RS_ERR_INTERNAL, "envelope verified with signer kind %d",
-		    verdict.signer_kind);
-		goto out;
-	}
-	add_root(rep, expected, verdict.root);
-	memcpy(chain, next, RS_SHA256_LEN);
-	*failed = 0;
-	r = 0;
-out:
-	proto_entry_free(e);
-	return r;
 }
 
 /* The state of one walk. */
 struct walk {
 	struct ledger *l;
+	const struct attest_trust *trust;
 	struct tpm_replay *replay;      /* checks across TPM-quoted entries */
 	const struct verify_ledger_opts *opts;
 	struct verify_report *rep;
 	struct merkle_range cr;         /* the tree of the entries that passed */
 	uint64_t entry;                 /* the entry whose nodes are being checked */
+	uint64_t total;                 /* rows in the snapshot, for progress */
 	int failed;
+	/* Read ahead: the next row to read and the chain hash it must follow. */
+	struct ledger_iter *it;
+	uint64_t expected;
+	uint8_t chain[RS_SHA256_LEN];
+	int reading;                    /* rows remain to be read */
+	/* A failure the read-ahead stage found, reported after the jobs before it. */
+	int pending;
+	struct verify_report pending_rep;
 	/* The next stored checkpoint, read ahead. */
 	struct ledger_cp_iter *cps;
 	int have_cp;
 	uint64_t cp_size;
 	uint8_t *cp_note;
 	size_t cp_len;
+	int cps_bad;                    /* a checkpoint row could not be read: reason below */
+	char cps_reason[256];
+	/* The empty tree's checkpoint, checked when entry 0 is taken back. */
+	int have_cp0;
+	uint8_t *cp0_note;
+	size_t cp0_len;
+	int cp0_next_bad;               /* the checkpoint after it could not be read */
 	/* The auditor's old checkpoint, parsed and verified. */
 	struct checkpoint *old;
 };
+
+/* Read the next stored checkpoint into w (have_cp = 0 at the end or when unreadable). */
+static int
+next_cp(struct walk *w)
+{
+	int r;
+
+	free(w->cp_note);
+	w->cp_note = NULL;
+	w->have_cp = 0;
+	if (w->cps_bad)
+		return 0;
+	if ((r = ledger_cp_iter_next(w->cps, &w->cp_size, &w->cp_note, &w->cp_len)) != 0) {
+		if (!is_evidence_error(r))
+			return r;
+		w->cps_bad = 1;
+		snprintf(w->cps_reason, sizeof(w->cps_reason), "checkpoints: a stored checkpoint "
+		    "cannot be read: %s", rs_err_detail());
+		return 0;
+	}
+	w->have_cp = w->cp_note != NULL;
+	return 0;
+}
 
 /* merkle_node_fn: the node the walk computed must be the one stored. */
 static int
@@ -262,9 +311,9 @@ check_node(void *arg, unsigned level, uint64_t index, const uint8_t hash[MERKLE_
 	if ((r = ledger_node_get(w->l, level, index, stored)) != 0) {
 		if (!is_evidence_error(r) && r != RS_ERR_NOT_FOUND)
 			return r;
-		report_failure(w->rep, w->entry, "entry %" PRIu64 ": Merkle node (level %u, "
-		    "index %" PRIu64 ") over entries %" PRIu64 "-%" PRIu64 " %s", w->entry, level,
-		    index, first, last, r == RS_ERR_NOT_FOUND ? "is missing" :
+		report_failure(w->rep, VERIFY_CHECK_MERKLE, w->entry, "entry %" PRIu64 ": Merkle "
+		    "node (level %u, index %" PRIu64 ") over entries %" PRIu64 "-%" PRIu64 " %s",
+		    w->entry, level, index, first, last, r == RS_ERR_NOT_FOUND ? "is missing" :
 		    "is not a 32-byte hash");
 		w->failed = 1;
 		return 0;
@@ -272,127 +321,370 @@ check_node(void *arg, unsigned level, uint64_t index, const uint8_t hash[MERKLE_
 	w->rep->nodes++;
 	if (!rs_ct_equal(stored, hash, MERKLE_HASH_LEN)) {
 		if (level == 0)
-			report_failure(w->rep, w->entry, "entry %" PRIu64 ": stored Merkle leaf "
-			    "hash does not match the entry bytes", w->entry);
+			report_failure(w->rep, VERIFY_CHECK_MERKLE, w->entry, "entry %" PRIu64 ": "
+			    "stored Merkle leaf hash does not match the entry bytes", w->entry);
 		else
-			report_failure(w->rep, w->entry, "entry %" PRIu64 ": stored Merkle node "
-			    "(level %u, index %" PRIu64 ") does not match entries %" PRIu64 "-%"
-			    PRIu64, w->entry, level, index, first, last);
+			report_failure(w->rep, VERIFY_CHECK_MERKLE, w->entry, "entry %" PRIu64 ": "
+			    "stored Merkle node (level %u, index %" PRIu64 ") does not match entries %"
+			    PRIu64 "-%" PRIu64, w->entry, level, index, first, last);
 		w->failed = 1;
 	}
 	return 0;
 }
 
-/* Read the next stored checkpoint into w (have_cp = 0 at the end). */
+/* merkle_fetch_fn over the stored nodes (for --since: the old tree's compact range). */
 static int
-next_cp(struct walk *w)
+fetch_node(void *arg, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
 {
+	return ledger_node_get(arg, level, index, out);
+}
+
+/*
+ * Check the stored checkpoint for size w->cr.size, opened with result
+ * open_r (detail reason) into c.
+ */
+static int
+check_cp(struct walk *w, uint64_t cp_size, int open_r, const char *reason,
+    const struct checkpoint *c)
+{
+	uint8_t root[MERKLE_HASH_LEN];
+	char want[2 * MERKLE_HASH_LEN + 1], got[2 * MERKLE_HASH_LEN + 1];
 	int r;
 
-	free(w->cp_note);
-	w->cp_note = NULL;
-	w->have_cp = 0;
-	if ((r = ledger_cp_iter_next(w->cps, &w->cp_size, &w->cp_note, &w->cp_len)) != 0) {
-		if (!is_evidence_error(r))
-			return r;
-		report_global(w->rep, "checkpoints: a stored checkpoint cannot be read: %s",
-		    rs_err_detail());
+	if (open_r != 0) {
+		if (!is_evidence_error(open_r))
+			return rs_fail(open_r, "%s", reason);
+		report_global(w->rep, VERIFY_CHECK_CHECKPOINTS, "checkpoint for size %" PRIu64
+		    ": %s", cp_size, reason);
 		w->failed = 1;
 		return 0;
 	}
-	w->have_cp = w->cp_note != NULL;
-	return 0;
-}
-
-/* Check the stored checkpoint w->cp_* against the tree w->cr (same size). */
-static int
-check_cp(struct walk *w)
-{
-	const struct checkpoint_trust *t = w->opts->cp_trust;
-	struct checkpoint *c = NULL;
-	uint8_t root[MERKLE_HASH_LEN];
-	char want[2 * MERKLE_HASH_LEN + 1], got[2 * MERKLE_HASH_LEN + 1];
-	int r;
-
-	r = checkpoint_trust_count(t) > 0 ? checkpoint_open(w->cp_note, w->cp_len, t, &c) :
-	    checkpoint_parse_unverified(w->cp_note, w->cp_len, &c);
-	if (r != 0) {
-		if (!is_evidence_error(r))
-			goto out;
-		report_global(w->rep, "checkpoint for size %" PRIu64 ": %s", w->cp_size,
-		    rs_err_detail());
-		w->failed = 1;
-		r = 0;
-		goto out;
-	}
 	if (strcmp(c->origin, ledger_origin(w->l)) != 0) {
-		report_global(w->rep, "checkpoint for size %" PRIu64 ": it is for origin %s, "
-		    "this ledger is %s: taken from another ledger", w->cp_size, c->origin,
-		    ledger_origin(w->l));
+		report_global(w->rep, VERIFY_CHECK_CHECKPOINTS, "checkpoint for size %" PRIu64
+		    ": it is for origin %s, this ledger is %s: taken from another ledger",
+		    cp_size, c->origin, ledger_origin(w->l));
 		w->failed = 1;
-		r = 0;
-		goto out;
+		return 0;
 	}
-	if (c->size != w->cp_size) {
-		report_global(w->rep, "checkpoint stored for size %" PRIu64 " claims size %"
-		    PRIu64 ": the checkpoint lies about its size", w->cp_size, c->size);
+	if (c->size != cp_size) {
+		report_global(w->rep, VERIFY_CHECK_CHECKPOINTS, "checkpoint stored for size %"
+		    PRIu64 " claims size %" PRIu64 ": the checkpoint lies about its size",
+		    cp_size, c->size);
 		w->failed = 1;
-		r = 0;
-		goto out;
+		return 0;
 	}
 	if ((r = merkle_range_root(&w->cr, root)) != 0)
-		goto out;
+		return r;
 	if (!rs_ct_equal(root, c->root, MERKLE_HASH_LEN)) {
 		rs_hex_encode(root, 8, want);
 		rs_hex_encode(c->root, 8, got);
-		report_global(w->rep, "checkpoint for size %" PRIu64 ": its root %s... is not "
-		    "the root of entries 0-%" PRIu64 " (%s...): the checkpoint lies about the "
-		    "root, or entries before it were changed", w->cp_size, got,
-		    w->cp_size - 1, want);
+		report_global(w->rep, VERIFY_CHECK_CHECKPOINTS, "checkpoint for size %" PRIu64
+		    ": its root %s... is not the root of entries 0-%" PRIu64 " (%s...): the "
+		    "checkpoint lies about the root, or entries before it were changed", cp_size,
+		    got, cp_size - 1, want);
 		w->failed = 1;
-		r = 0;
-		goto out;
+		return 0;
 	}
 	w->rep->checkpoints++;
+	if (checkpoint_trust_count(w->opts->cp_trust) > 0)
+		w->rep->cp_signatures_checked++;
 	w->rep->has_latest = 1;
-	w->rep->latest_size = w->cp_size;
-	r = 0;
-out:
-	checkpoint_free(c);
-	return r;
+	w->rep->latest_size = cp_size;
+	return 0;
 }
 
-/* Everything that is checked when the tree reaches w->cr.size. */
+/*
+ * The stored checkpoints for the current size that the read-ahead has not
+ * handed to a job (sizes 0 and the --since size), opened here.
+ */
 static int
-at_size(struct walk *w)
+cps_at_size_now(struct walk *w)
 {
-	uint8_t root[MERKLE_HASH_LEN];
-	char want[2 * MERKLE_HASH_LEN + 1], got[2 * MERKLE_HASH_LEN + 1];
-	int r;
+	struct checkpoint *c = NULL;
+	int open_r, r = 0;
 
 	while (!w->failed && w->have_cp && w->cp_size <= w->cr.size) {
-		if (w->cp_size == w->cr.size && (r = check_cp(w)) != 0)
-			return r;
+		if (w->cp_size == w->cr.size) {
+			rs_err_clear();
+			open_r = open_cp(w->opts->cp_trust, w->cp_note, w->cp_len, &c);
+			r = check_cp(w, w->cp_size, open_r, rs_err_detail(), c);
+			checkpoint_free(c);
+			c = NULL;
+			if (r != 0)
+				return r;
+		}
 		/* Sizes come in order; a smaller one was met already (impossible for rows). */
 		if (!w->failed && (r = next_cp(w)) != 0)
 			return r;
 	}
-	if (!w->failed && w->old != NULL && w->old->size == w->cr.size) {
-		if ((r = merkle_range_root(&w->cr, root)) != 0)
-			return r;
-		if (!rs_ct_equal(root, w->old->root, MERKLE_HASH_LEN)) {
-			rs_hex_encode(root, 8, want);
-			rs_hex_encode(w->old->root, 8, got);
-			report_global(w->rep, "your checkpoint for size %" PRIu64 " has root %s... "
-			    "but the ledger's first %" PRIu64 " entries give %s...: the ledger forked "
-			    "or was rewritten after you saw it", w->old->size, got, w->old->size,
-			    want);
-			w->failed = 1;
-		} else {
-			w->rep->old_checked = 1;
-			w->rep->old_size = w->old->size;
-		}
+	if (!w->failed && w->cps_bad) {
+		report_global(w->rep, VERIFY_CHECK_CHECKPOINTS, "%s", w->cps_reason);
+		w->failed = 1;
 	}
+	return 0;
+}
+
+/* The auditor's old checkpoint, when the tree reaches its size. */
+static int
+old_at_size(struct walk *w)
+{
+	uint8_t root[MERKLE_HASH_LEN];
+	char want[2 * MERKLE_HASH_LEN + 1], got[2 * MERKLE_HASH_LEN + 1];
+	int r;
+
+	if (w->failed || w->old == NULL || w->old->size != w->cr.size)
+		return 0;
+	if ((r = merkle_range_root(&w->cr, root)) != 0)
+		return r;
+	if (!rs_ct_equal(root, w->old->root, MERKLE_HASH_LEN)) {
+		rs_hex_encode(root, 8, want);
+		rs_hex_encode(w->old->root, 8, got);
+		report_global(w->rep, VERIFY_CHECK_OLD, "your checkpoint for size %" PRIu64 " has "
+		    "root %s... but the ledger's first %" PRIu64 " entries give %s...: the ledger "
+		    "forked or was rewritten after you saw it", w->old->size, got, w->old->size,
+		    want);
+		w->failed = 1;
+	} else {
+		w->rep->old_checked = 1;
+		w->rep->old_size = w->old->size;
+	}
+	return 0;
+}
+
+/* A failure found while reading ahead, held until the entries before it are done. */
+static void
+hold_failure(struct walk *w, enum verify_check check, uint64_t index, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+hold_failure(struct walk *w, enum verify_check check, uint64_t index, const char *fmt, ...)
+{
+	va_list ap;
+
+	w->pending = 1;
+	w->reading = 0;
+	w->pending_rep.failed_check = check;
+	w->pending_rep.has_failed_index = 1;
+	w->pending_rep.failed_index = index;
+	va_start(ap, fmt);
+	vsnprintf(w->pending_rep.reason, sizeof(w->pending_rep.reason), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Read the next row into job j and run checks 1-5 on it. *filled is 1 if
+ * j now holds an entry to verify; 0 at the end of the rows or when the row
+ * failed (then w->pending holds the failure).
+ */
+static int
+read_ahead(struct walk *w, struct ljob *j, int *filled)
+{
+	struct ledger_row *row = NULL;
+	proto_entry *e = NULL;
+	uint8_t digest[RS_SHA256_LEN], next[RS_SHA256_LEN];
+	uint64_t n = w->expected;
+	int r;
+
+	*filled = 0;
+	if ((r = ledger_iter_next(w->it, &row)) != 0) {
+		/* A row SQLite cannot give us, or one of the wrong shape, is bad evidence. */
+		if (!is_evidence_error(r))
+			goto out;
+		hold_failure(w, VERIFY_CHECK_ENTRIES, n, "entry %" PRIu64 ": row cannot be read: "
+		    "%s", n, rs_err_detail());
+		r = 0;
+		goto out;
+	}
+	if (row == NULL) {
+		w->reading = 0;
+		r = 0;
+		goto out;
+	}
+	r = 0;
+	if (row->idx < n) {
+		/* Impossible in a rowid table read in order; possible in a crafted file. */
+		hold_failure(w, VERIFY_CHECK_ENTRIES, n, "entry %" PRIu64 ": a second row claims "
+		    "position %" PRIu64 ": rows duplicated", n, row->idx);
+		goto out;
+	}
+	if (row->idx != n) {
+		if (n == 0)
+			hold_failure(w, VERIFY_CHECK_ENTRIES, n, "entry 0 is missing (rows start at %"
+			    PRIu64 ")", row->idx);
+		else
+			hold_failure(w, VERIFY_CHECK_ENTRIES, n, "entry %" PRIu64 " is missing (rows "
+			    "jump from %" PRIu64 " to %" PRIu64 ")", n, n - 1, row->idx);
+		goto out;
+	}
+	if ((r = proto_entry_unpack(row->entry, row->entry_len, &e)) != 0) {
+		if (!is_evidence_error(r))
+			goto out;
+		hold_failure(w, VERIFY_CHECK_ENTRIES, n, "entry %" PRIu64 ": malformed entry: %s",
+		    n, rs_err_detail());
+		r = 0;
+		goto out;
+	}
+	if (e->index != n) {
+		hold_failure(w, VERIFY_CHECK_ENTRIES, n, "entry %" PRIu64 ": stored at position %"
+		    PRIu64 " but claims index %" PRIu64 ": rows reordered or moved", n, n, e->index);
+		goto out;
+	}
+	if (e->prev_chain_hash.len != RS_SHA256_LEN ||
+	    !rs_ct_equal(e->prev_chain_hash.data, w->chain, RS_SHA256_LEN)) {
+		hold_failure(w, VERIFY_CHECK_CHAIN, n, "entry %" PRIu64 ": previous-hash link "
+		    "broken: an entry before it was changed, removed or inserted", n);
+		goto out;
+	}
+	if ((r = ledger_entry_digest(row->entry, row->entry_len, digest)) != 0 ||
+	    (r = ledger_chain_next(w->chain, digest, next)) != 0 ||
+	    (r = merkle_leaf_hash(row->entry, row->entry_len, j->leaf)) != 0)
+		goto out;
+	if (row->chain_hash_len != RS_SHA256_LEN ||
+	    !rs_ct_equal(row->chain_hash, next, RS_SHA256_LEN)) {
+		hold_failure(w, VERIFY_CHECK_CHAIN, n, "entry %" PRIu64 ": stored chain hash does "
+		    "not match the entry bytes", n);
+		goto out;
+	}
+	memcpy(w->chain, next, RS_SHA256_LEN);
+	j->index = n;
+	j->row = row;
+	j->entry = e;
+	row = NULL;
+	e = NULL;
+	/* The stored checkpoint for size n + 1 goes with this entry. */
+	while (w->have_cp && w->cp_size <= n + 1) {
+		if (w->cp_size == n + 1 && !j->has_cp) {
+			j->has_cp = 1;
+			j->cp_size = w->cp_size;
+			j->cp_note = w->cp_note;
+			j->cp_len = w->cp_len;
+			w->cp_note = NULL;
+		}
+		if ((r = next_cp(w)) != 0)
+			goto out;
+	}
+	if (w->cps_bad) {
+		j->cp_next_bad = 1;
+		snprintf(j->cp_next_reason, sizeof(j->cp_next_reason), "%s", w->cps_reason);
+		w->reading = 0;     /* the walk ends with this entry */
+	}
+	w->expected = n + 1;
+	*filled = 1;
+	r = 0;
+out:
+	proto_entry_free(e);
+	ledger_row_free(row);
+	return r;
+}
+
+/* The empty tree's checkpoint, and whether the one after it could be read. */
+static int
+check_cp0(struct walk *w)
+{
+	struct checkpoint *c = NULL;
+	int open_r, r = 0;
+
+	if (w->have_cp0) {
+		w->have_cp0 = 0;
+		rs_err_clear();
+		open_r = open_cp(w->opts->cp_trust, w->cp0_note, w->cp0_len, &c);
+		r = check_cp(w, 0, open_r, rs_err_detail(), c);
+		checkpoint_free(c);
+		if (r != 0)
+			return r;
+	}
+	if (!w->failed && w->cp0_next_bad) {
+		report_global(w->rep, VERIFY_CHECK_CHECKPOINTS, "%s", w->cps_reason);
+		w->failed = 1;
+	}
+	return old_at_size(w);
+}
+
+/*
+ * Take back one verified job: checks 6 (its verdict, the TPM replay), 7,
+ * 8 and 9, then the compliance rules. w->failed says whether it passed.
+ */
+static int
+take_back(struct walk *w, struct ljob *j)
+{
+	struct verify_report *rep = w->rep;
+	uint64_t n = j->index;
+	int bad = 0, r;
+
+	if (j->sig_r != 0) {
+		if (!is_evidence_error(j->sig_r))
+			return rs_fail(j->sig_r, "entry %" PRIu64 ": %s", n, j->sig_reason);
+		report_failure(rep, VERIFY_CHECK_SIGNATURES, n, "entry %" PRIu64 ": %s", n,
+		    j->sig_reason);
+		tpm_replay_explain(w->replay, n, j->entry->envelope.data, j->entry->envelope.len,
+		    rep->reason, sizeof(rep->reason));
+		w->failed = 1;
+		return 0;
+	}
+	switch (j->verdict.signer_kind) {
+	case ATTEST_SIGNER_SOFTWARE:
+		rep->software_signed++;
+		break;
+	case ATTEST_SIGNER_TPM:
+		/* Across entries: epochs, clock, PCR replay (verifier/tpm_replay.h). */
+		if ((r = tpm_replay_entry(w->replay, n, &j->verdict, rep->reason,
+		    sizeof(rep->reason), &bad)) != 0)
+			return r;
+		if (bad) {
+			rep->ok = 0;
+			rep->failed_check = VERIFY_CHECK_TPM;
+			rep->has_failed_index = 1;
+			rep->failed_index = n;
+			w->failed = 1;
+			return 0;
+		}
+		rep->tpm_signed++;
+		if (j->verdict.root == ATTEST_ROOT_TPM_EK_CERT)
+			rep->tpm_ek_certified++;
+		else
+			rep->tpm_no_ek_cert++;
+		rep->tpm_epochs = tpm_replay_epochs(w->replay);
+		rep->tpm_pcr_gaps = tpm_replay_gaps(w->replay);
+		rep->tpm_seeded = tpm_replay_seeded(w->replay);
+		break;
+	default:
+		return rs_fail(RS_ERR_INTERNAL, "envelope verified with signer kind %d",
+		    j->verdict.signer_kind);
+	}
+	rep->signatures_checked++;
+	add_root(rep, n, j->verdict.root);
+	w->entry = n;
+	/* The empty tree's checkpoint (size 0) once entry 0 checked out. */
+	if (n == 0 && (r = check_cp0(w)) != 0)
+		return r;
+	if (w->failed)
+		return 0;
+	if ((r = merkle_range_append(&w->cr, j->leaf, check_node, w)) != 0)
+		return r;
+	if (w->failed)
+		return 0;
+	if (j->has_cp && (r = check_cp(w, j->cp_size, j->cp_r, j->cp_reason, j->cp)) != 0)
+		return r;
+	if (!w->failed && j->cp_next_bad) {
+		report_global(rep, VERIFY_CHECK_CHECKPOINTS, "%s", j->cp_next_reason);
+		w->failed = 1;
+	}
+	if ((r = old_at_size(w)) != 0 || w->failed)
+		return r;
+	rep->entries = n + 1;
+	if (w->opts->compliance != NULL) {
+		struct rules_subject s;
+		memset(&s, 0, sizeof(s));
+		s.record = j->record;
+		s.envelope = j->envelope;
+		s.trust = compliance_trust_of_root(j->verdict.root);
+		s.origin = ledger_origin(w->l);
+		if ((r = compliance_add(w->opts->compliance, n, &s)) != 0)
+			return r;
+	}
+	if (w->opts->progress != NULL && (n + 1) % PROGRESS_EVERY == 0)
+		w->opts->progress(w->opts->progress_arg, n + 1 - rep->first_checked,
+		    w->total - rep->first_checked);
 	return 0;
 }
 
@@ -407,36 +699,36 @@ check_tail(struct walk *w)
 	int r;
 
 	if (w->have_cp) {
-		report_global(rep, "a checkpoint commits to %" PRIu64 " entries but the ledger "
-		    "has %" PRIu64 ": entries were removed from the end (or the checkpoint "
-		    "was forged)", w->cp_size, n);
+		report_global(rep, VERIFY_CHECK_CHECKPOINTS, "a checkpoint commits to %" PRIu64
+		    " entries but the ledger has %" PRIu64 ": entries were removed from the end "
+		    "(or the checkpoint was forged)", w->cp_size, n);
 		w->failed = 1;
 		return 0;
 	}
 	if ((r = ledger_node_count(w->l, &nodes)) != 0)
 		return r;
 	if (nodes != 2 * n - (uint64_t)__builtin_popcountll(n)) {
-		report_global(rep, "the Merkle tree holds %" PRIu64 " nodes, %" PRIu64 " entries "
-		    "need %" PRIu64 ": entries were removed from the end, or nodes added",
-		    nodes, n, 2 * n - (uint64_t)__builtin_popcountll(n));
+		report_global(rep, VERIFY_CHECK_MERKLE, "the Merkle tree holds %" PRIu64 " nodes, %"
+		    PRIu64 " entries need %" PRIu64 ": entries were removed from the end, or "
+		    "nodes added", nodes, n, 2 * n - (uint64_t)__builtin_popcountll(n));
 		w->failed = 1;
 		return 0;
 	}
 	if (n > 0 && (!rep->has_latest || rep->latest_size != n)) {
 		if (rep->has_latest)
-			report_global(rep, "the latest checkpoint commits to %" PRIu64 " entries, "
-			    "the ledger has %" PRIu64 ": the last entries are not covered by a "
-			    "signed checkpoint", rep->latest_size, n);
+			report_global(rep, VERIFY_CHECK_CHECKPOINTS, "the latest checkpoint commits "
+			    "to %" PRIu64 " entries, the ledger has %" PRIu64 ": the last entries are "
+			    "not covered by a signed checkpoint", rep->latest_size, n);
 		else
-			report_global(rep, "the ledger has %" PRIu64 " entries and no checkpoint",
-			    n);
+			report_global(rep, VERIFY_CHECK_CHECKPOINTS, "the ledger has %" PRIu64
+			    " entries and no checkpoint", n);
 		w->failed = 1;
 		return 0;
 	}
 	if (w->old != NULL && w->old->size > n) {
-		report_global(rep, "your checkpoint commits to %" PRIu64 " entries but the "
-		    "ledger has only %" PRIu64 ": the ledger was rolled back (entries removed "
-		    "from the end)", w->old->size, n);
+		report_global(rep, VERIFY_CHECK_OLD, "your checkpoint commits to %" PRIu64
+		    " entries but the ledger has only %" PRIu64 ": the ledger was rolled back "
+		    "(entries removed from the end)", w->old->size, n);
 		w->failed = 1;
 		return 0;
 	}
@@ -449,14 +741,143 @@ check_tail(struct walk *w)
 		    w->old->root, root)) != 0) {
 			if (!is_evidence_error(r) && r != RS_ERR_USAGE)
 				return r;
-			report_global(rep, "consistency proof from your checkpoint (size %" PRIu64
-			    ") to size %" PRIu64 " fails: %s", w->old->size, n, rs_err_detail());
+			report_global(rep, VERIFY_CHECK_OLD, "consistency proof from your checkpoint "
+			    "(size %" PRIu64 ") to size %" PRIu64 " fails: %s", w->old->size, n,
+			    rs_err_detail());
 			w->failed = 1;
 			return 0;
 		}
 		rep->consistency_hashes = pn;
 	}
 	return 0;
+}
+
+/*
+ * --since: start the walk after the auditor's checkpoint (size s). The
+ * stored compact range of [0, s) must hash to its signed root; entry s - 1
+ * must be its last leaf; the chain and the TPM replay continue from it.
+ */
+static int
+start_since(struct walk *w)
+{
+	struct verify_report *rep = w->rep;
+	struct ledger_row *row = NULL;
+	proto_entry *e = NULL;
+	struct attest_verdict v;
+	uint8_t root[MERKLE_HASH_LEN], leaf[MERKLE_HASH_LEN], digest[RS_SHA256_LEN];
+	uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN];
+	char want[2 * MERKLE_HASH_LEN + 1], got[2 * MERKLE_HASH_LEN + 1];
+	uint64_t s = w->old->size, count = 0;
+	size_t pn = 0;
+	int bad = 0, r;
+
+	if ((r = ledger_count(w->l, &count)) != 0)
+		goto out;
+	if (s > count) {
+		report_global(rep, VERIFY_CHECK_OLD, "your checkpoint commits to %" PRIu64
+		    " entries but the ledger has only %" PRIu64 ": the ledger was rolled back "
+		    "(entries removed from the end)", s, count);
+		w->failed = 1;
+		goto done;
+	}
+	if ((r = merkle_range_load(s, fetch_node, w->l, &w->cr)) != 0) {
+		if (!is_evidence_error(r) && r != RS_ERR_NOT_FOUND)
+			goto out;
+		report_global(rep, VERIFY_CHECK_OLD, "the Merkle nodes that make up your "
+		    "checkpoint's tree (size %" PRIu64 ") cannot be read: %s", s, rs_err_detail());
+		w->failed = 1;
+		goto done;
+	}
+	if ((r = merkle_range_root(&w->cr, root)) != 0)
+		goto out;
+	if (!rs_ct_equal(root, w->old->root, MERKLE_HASH_LEN)) {
+		rs_hex_encode(root, 8, want);
+		rs_hex_encode(w->old->root, 8, got);
+		report_global(rep, VERIFY_CHECK_OLD, "your checkpoint for size %" PRIu64 " has root "
+		    "%s... but the ledger's stored tree of its first %" PRIu64 " entries gives "
+		    "%s...: the ledger forked or was rewritten after you saw it", s, got, s, want);
+		w->failed = 1;
+		goto done;
+	}
+	rep->old_checked = 1;
+	rep->old_size = s;
+	if (s > 0) {
+		/* The anchor: the last entry of the audited tree, proved by inclusion. */
+		if ((r = ledger_get(w->l, s - 1, &row)) != 0) {
+			if (!is_evidence_error(r) && r != RS_ERR_NOT_FOUND)
+				goto out;
+			report_failure(rep, VERIFY_CHECK_ENTRIES, s - 1, "entry %" PRIu64 ", the last "
+			    "of your checkpoint's tree, cannot be read: %s", s - 1, rs_err_detail());
+			w->failed = 1;
+			goto done;
+		}
+		if ((r = merkle_leaf_hash(row->entry, row->entry_len, leaf)) != 0)
+			goto out;
+		if ((r = ledger_prove_inclusion(w->l, s - 1, s, proof, &pn)) != 0 ||
+		    (r = merkle_verify_inclusion(s - 1, s, leaf, &proof[0][0], pn,
+		    w->old->root)) != 0) {
+			if (!is_evidence_error(r) && r != RS_ERR_NOT_FOUND)
+				goto out;
+			report_failure(rep, VERIFY_CHECK_OLD, s - 1, "entry %" PRIu64 " is not the last "
+			    "entry of your checkpoint's tree: %s", s - 1, rs_err_detail());
+			w->failed = 1;
+			goto done;
+		}
+		if ((r = proto_entry_unpack(row->entry, row->entry_len, &e)) != 0) {
+			if (!is_evidence_error(r))
+				goto out;
+			report_failure(rep, VERIFY_CHECK_ENTRIES, s - 1, "entry %" PRIu64 ": malformed "
+			    "entry: %s", s - 1, rs_err_detail());
+			w->failed = 1;
+			goto done;
+		}
+		if ((r = ledger_entry_digest(row->entry, row->entry_len, digest)) != 0)
+			goto out;
+		if (e->index != s - 1 || e->prev_chain_hash.len != RS_SHA256_LEN ||
+		    (r = ledger_chain_next(e->prev_chain_hash.data, digest, w->chain)) != 0 ||
+		    row->chain_hash_len != RS_SHA256_LEN ||
+		    !rs_ct_equal(row->chain_hash, w->chain, RS_SHA256_LEN)) {
+			if (r != 0 && !is_evidence_error(r))
+				goto out;
+			report_failure(rep, VERIFY_CHECK_CHAIN, s - 1, "entry %" PRIu64 ": stored chain "
+			    "hash does not match the entry bytes", s - 1);
+			w->failed = 1;
+			goto done;
+		}
+		/* A TPM anchor seeds its key's PCR replay; its quote is checked again. */
+		rs_err_clear();
+		if ((r = attest_envelope_verify(e->envelope.data, e->envelope.len, w->trust, &v,
+		    NULL)) != 0) {
+			if (!is_evidence_error(r))
+				goto out;
+			report_failure(rep, VERIFY_CHECK_SIGNATURES, s - 1, "entry %" PRIu64 ": %s",
+			    s - 1, rs_err_detail());
+			w->failed = 1;
+			goto done;
+		}
+		if (v.signer_kind == ATTEST_SIGNER_TPM) {
+			if ((r = tpm_replay_entry(w->replay, s - 1, &v, rep->reason,
+			    sizeof(rep->reason), &bad)) != 0)
+				goto out;
+			if (bad) {
+				rep->ok = 0;
+				rep->failed_check = VERIFY_CHECK_TPM;
+				rep->has_failed_index = 1;
+				rep->failed_index = s - 1;
+				w->failed = 1;
+				goto done;
+			}
+		}
+	}
+	/* Checkpoints up to s: the one at s (if stored) must be the auditor's tree. */
+	if ((r = cps_at_size_now(w)) != 0)
+		goto out;
+done:
+	r = 0;
+out:
+	proto_entry_free(e);
+	ledger_row_free(row);
+	return r;
 }
 
 int
@@ -471,22 +892,23 @@ verify_ledger_gaps(const char *path, const struct attest_trust *trust,
     const struct verify_ledger_opts *opts, const uint64_t *gaps, size_t n_gaps,
     struct verify_report *rep)
 {
-	static const struct verify_ledger_opts none = { NULL, NULL, 0 };
-	struct ledger_iter *it = NULL;
-	struct ledger_row *row = NULL;
+	static const struct verify_ledger_opts none;
+	struct vpool *pool = NULL;
+	struct ljob *j;
 	struct walk w;
-	uint8_t chain[RS_SHA256_LEN], leaf[MERKLE_HASH_LEN];
-	uint64_t expected = 0;
-	int failed = 0, reading = 0, r = RS_ERR_INTERNAL;
+	struct wctx wc;
+	unsigned threads;
+	int filled, ran, snapshot = 0, r = RS_ERR_INTERNAL;
 
 	memset(rep, 0, sizeof(*rep));
 	memset(&w, 0, sizeof(w));
-	memset(chain, 0, sizeof(chain));        /* genesis: entry 0's previous hash */
+	memset(&wc, 0, sizeof(wc));
 	merkle_range_init(&w.cr);
 	if (opts == NULL)
 		opts = &none;
 	w.opts = opts;
 	w.rep = rep;
+	w.trust = trust;
 	if (path == NULL || trust == NULL) {
 		r = rs_fail(RS_ERR_USAGE, "verify_ledger: no ledger path or trust");
 		goto out;
@@ -502,93 +924,133 @@ verify_ledger_gaps(const char *path, const struct attest_trust *trust,
 			r = rs_fail(r, "your checkpoint: %s", rs_err_detail());
 			goto out;
 		}
+	} else if (opts->since) {
+		r = rs_fail(RS_ERR_USAGE, "verifying only what is new needs your checkpoint");
+		goto out;
 	}
 	rep->checkpoint_signatures = checkpoint_trust_count(opts->cp_trust) > 0;
-	if ((r = ledger_open(path, 0, &w.l)) != 0 || (r = tpm_replay_new(w.l, gaps, n_gaps, &w.replay)) != 0)
+	threads = opts->threads > 0 ? opts->threads : vpool_cpus();
+	rep->threads = threads;
+	if ((r = ledger_open(path, 0, &w.l)) != 0 ||
+	    (r = tpm_replay_new(w.l, gaps, n_gaps, &w.replay)) != 0)
 		goto out;
+	if (opts->since)
+		tpm_replay_seed_first(w.replay);
 	if (w.old != NULL && strcmp(w.old->origin, ledger_origin(w.l)) != 0) {
-		report_global(rep, "your checkpoint is for origin %s, this ledger is %s",
-		    w.old->origin, ledger_origin(w.l));
+		report_global(rep, VERIFY_CHECK_OLD, "your checkpoint is for origin %s, this "
+		    "ledger is %s", w.old->origin, ledger_origin(w.l));
 		r = 0;
 		goto done;
 	}
 	/* One snapshot for entries, nodes and checkpoints alike. */
 	if ((r = ledger_read_begin(w.l)) != 0)
 		goto out;
-	reading = 1;
-	if ((r = ledger_cp_iter_new(w.l, &w.cps)) != 0 || (r = next_cp(&w)) != 0 ||
-	    (r = ledger_iter_new(w.l, 0, &it)) != 0)
+	snapshot = 1;
+	if ((r = ledger_count(w.l, &w.total)) != 0 || (r = ledger_cp_iter_new(w.l, &w.cps)) != 0 ||
+	    (r = next_cp(&w)) != 0)
 		goto out;
-	while (!failed) {
-		if ((r = ledger_iter_next(it, &row)) != 0) {
-			/* A row SQLite cannot give us, or one of the wrong shape, is bad evidence. */
-			if (!is_evidence_error(r))
+	if (opts->since) {
+		rep->first_checked = w.old->size;
+		if ((r = start_since(&w)) != 0)
+			goto out;
+		w.expected = w.old->size;
+		rep->entries = w.expected;
+		if (w.failed)
+			goto finish;
+	}
+	/*
+	 * The empty tree's checkpoint is checked when entry 0 is taken back (a
+	 * wrong trust file is then reported as the entry it fails on).
+	 */
+	if (!opts->since) {
+		if (w.have_cp && w.cp_size == 0) {
+			w.have_cp0 = 1;
+			w.cp0_note = w.cp_note;
+			w.cp0_len = w.cp_len;
+			w.cp_note = NULL;
+			if ((r = next_cp(&w)) != 0)
 				goto out;
-			report_failure(rep, expected, "entry %" PRIu64 ": row cannot be read: %s",
-			    expected, rs_err_detail());
-			failed = 1;
-			break;
 		}
-		if (row == NULL)
-			break;
-		if ((r = check_row(row, expected, chain, trust, w.replay, rep, &failed)) != 0)
-			goto out;
-		if (failed)
-			break;
-		w.entry = expected;
-		/*
-		 * The empty tree's checkpoint (size 0) once entry 0 checked out: a
-		 * wrong trust file is then reported as the entry it fails on.
-		 */
-		if (expected == 0 && (r = at_size(&w)) != 0)
-			goto out;
-		if (w.failed) {
-			failed = 1;
-			break;
+		w.cp0_next_bad = w.cps_bad;
+	}
+	if ((r = ledger_iter_new(w.l, w.expected, &w.it)) != 0)
+		goto out;
+	/* Quoted entries unmarshal in tpm2-tss: set its logging up before threads start. */
+	tpmq_tss2_quiet();
+	wc.trust = trust;
+	wc.cp_trust = opts->cp_trust;
+	wc.want_record = opts->compliance != NULL;
+	wc.want_envelope = opts->compliance != NULL && opts->compliance->n_rules > 0;
+	if ((r = vpool_new(threads - 1, (size_t)JOBS_PER_THREAD * threads, sizeof(struct ljob),
+	    verify_job, &wc, &pool)) != 0)
+		goto out;
+	w.reading = 1;
+	while (!w.failed) {
+		/* Fill the ring, then take back the oldest job (helping the workers). */
+		if (w.reading && (j = vpool_slot(pool)) != NULL) {
+			if ((r = read_ahead(&w, j, &filled)) != 0)
+				goto out;
+			if (filled)
+				vpool_submit(pool);
+			else
+				ljob_clear(j);
+			continue;
 		}
-		if ((r = merkle_leaf_hash(row->entry, row->entry_len, leaf)) != 0 ||
-		    (r = merkle_range_append(&w.cr, leaf, check_node, &w)) != 0 ||
-		    (!w.failed && (r = at_size(&w)) != 0))
-			goto out;
-		ledger_row_free(row);
-		row = NULL;
-		if ((failed = w.failed) != 0)
+		if ((j = vpool_head(pool, &ran)) == NULL)
 			break;
-		expected++;
-		rep->entries = expected;
+		r = take_back(&w, j);
+		ljob_clear(j);
+		vpool_release(pool);
+		if (r != 0)
+			goto out;
+	}
+	if (!w.failed && w.pending) {
+		/* Every entry before the read-ahead's failure passed: it is the verdict. */
+		report_failure(rep, w.pending_rep.failed_check, w.pending_rep.failed_index, "%s",
+		    w.pending_rep.reason);
+		w.failed = 1;
 	}
 	/* An empty ledger: its only checkpoint is the empty tree's. */
-	if (!failed && expected == 0) {
-		if ((r = at_size(&w)) != 0)
-			goto out;
-		failed = w.failed;
-	}
-	if (!failed) {
-		if ((r = check_tail(&w)) != 0)
-			goto out;
-		failed = w.failed;
-	}
-	if (!failed) {
+	if (!w.failed && w.expected == 0 && (r = check_cp0(&w)) != 0)
+		goto out;
+	if (!w.failed && (r = check_tail(&w)) != 0)
+		goto out;
+finish:
+	if (!w.failed) {
 		rep->ok = 1;
+		rep->failed_check = VERIFY_CHECK_NONE;
 		rep->reason[0] = '\0';
+		rep->entries = w.cr.size;
 		if ((r = merkle_range_root(&w.cr, rep->root)) != 0)
 			goto out;
 	}
-	memcpy(rep->head_chain_hash, chain, RS_SHA256_LEN);
+	memcpy(rep->head_chain_hash, w.chain, RS_SHA256_LEN);
+	if (!w.failed && opts->progress != NULL)
+		opts->progress(opts->progress_arg, w.total - rep->first_checked,
+		    w.total - rep->first_checked);
 done:
 	r = 0;
 out:
+	if (pool != NULL) {
+		/* Drain: jobs not started are dropped, running ones finish. */
+		vpool_cancel(pool);
+		while ((j = vpool_head(pool, &ran)) != NULL) {
+			ljob_clear(j);
+			vpool_release(pool);
+		}
+		vpool_free(pool);
+	}
 	if (r != 0) {
 		/* Could not examine: no verdict at all. */
 		memset(rep, 0, sizeof(*rep));
 	}
-	ledger_row_free(row);
-	ledger_iter_free(it);
+	ledger_iter_free(w.it);
 	ledger_cp_iter_free(w.cps);
 	tpm_replay_free(w.replay);
 	free(w.cp_note);
+	free(w.cp0_note);
 	checkpoint_free(w.old);
-	if (reading)
+	if (snapshot)
 		ledger_read_end(w.l);
 	ledger_close(w.l);
 	return r;

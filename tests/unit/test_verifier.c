@@ -588,7 +588,7 @@ stored_checkpoint(uint64_t size, size_t *len)
 static void
 test_checkpoints_signed(void **state)
 {
-	struct verify_ledger_opts o = { cptrust_1, NULL, 0 };
+	struct verify_ledger_opts o = { .cp_trust = cptrust_1 };
 	struct verify_report rep;
 
 	(void)state;
@@ -610,7 +610,7 @@ test_checkpoints_signed(void **state)
 static void
 test_old_checkpoint_prefix_rollback_fork(void **state)
 {
-	struct verify_ledger_opts o = { cptrust_1, NULL, 0 };
+	struct verify_ledger_opts o = { .cp_trust = cptrust_1 };
 	struct verify_report rep;
 	uint8_t *old, *fork_cp;
 	size_t len = 0, flen = 0;
