@@ -496,7 +496,8 @@ intoto_statement(const struct intoto_ledger *lg, uint8_t **payload, size_t *len)
 	pred = predicate(lg, env, rec, digest);
 	if (bad || pred == NULL || (st = json_object()) == NULL) {
 		r = rs_fail(RS_ERR_FORMAT, "entry %" PRIu64 ": the record has a string that is "
-		    "not UTF-8 or a value out of range (or memory ran out)", lg->index);
+		    "not UTF-8, a value out of range or an unknown signer kind (or memory ran "
+		    "out)", lg->index);
 		goto out;
 	}
 	put(st, "_type", json_string(INTOTO_STATEMENT_TYPE), &bad);
