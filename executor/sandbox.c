@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -104,7 +105,7 @@ enum step_id {
 	STEP_FDS, STEP_SIGNALS, STEP_PARENT_DEATH, STEP_READY, STEP_WAIT_MAPS,
 	STEP_CGROUP_NS, STEP_PRIVATE_MOUNTS, STEP_OPEN_SOURCES, STEP_IDS, STEP_ROOT,
 	STEP_MOUNTS, STEP_SEND_OUT, STEP_PIVOT, STEP_SEAL_ROOT, STEP_HOSTNAME,
-	STEP_NETWORK, STEP_CHDIR, STEP_NON_DUMPABLE, STEP_SCRUB, STEP_FORK,
+	STEP_NETWORK, STEP_CHDIR, STEP_NON_DUMPABLE, STEP_SCRUB, STEP_FORK, STEP_WIPE,
 	/* the program's process */
 	STEP_SESSION, STEP_RLIMITS, STEP_NO_NEW_PRIVS, STEP_CAPS, STEP_LANDLOCK,
 	STEP_CLOSE_FDS, STEP_SECCOMP, STEP_EXEC,
@@ -132,6 +133,7 @@ static const char *const step_names[STEP_COUNT] = {
 	[STEP_NON_DUMPABLE] = "non-dumpable init",
 	[STEP_SCRUB] = "wiping init's command line and environment",
 	[STEP_FORK] = "fork of the program",
+	[STEP_WIPE] = "wiping init's copy of the executor's memory",
 	[STEP_SESSION] = "new session",
 	[STEP_RLIMITS] = "rlimits",
 	[STEP_NO_NEW_PRIVS] = "no_new_privs",
@@ -691,32 +693,168 @@ program_exec(struct child *c)
 	_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
 }
 
+/*
+ * Reap every process until the program; report its status and leave, which
+ * takes the rest of the pid namespace down with init. Runs after
+ * wipe_memory(): syscall() only (see there).
+ */
 static _Noreturn void
 init_reap(struct child *c, pid_t program)
 {
-	pid_t p;
-	int ws = 0;
+	struct report rep;
+	long p;
+	int ws = 0, status = 0;
+	size_t i;
 
 	for (;;) {
-		p = waitpid(-1, &ws, __WALL);
+		p = syscall(SYS_wait4, -1, &ws, __WALL, NULL);
 		if (p < 0 && errno == EINTR)
 			continue;
 		if (p < 0) {
-			c->what = "waitpid";
-			child_fail(c, STEP_FORK, errno);
+			status = 125;
+			break;
 		}
 		if (p == program)
 			break;
 	}
-	/* Leaving takes the rest of the pid namespace down with init. */
-	child_report(c->fd_report, REPORT_EXITED, 0, 0, ws, NULL);
-	_exit(0);
+	for (i = 0; i < sizeof(rep); i++)
+		((volatile char *)&rep)[i] = 0;
+	rep.magic = REPORT_MAGIC;
+	rep.kind = status == 0 ? REPORT_EXITED : REPORT_SETUP_FAILED;
+	rep.step = status == 0 ? 0 : STEP_FORK;
+	rep.err = status == 0 ? 0 : errno;
+	rep.status = ws;
+	do {
+		p = syscall(SYS_write, c->fd_report, &rep, sizeof(rep));
+	} while (p < 0 && errno == EINTR);
+	syscall(SYS_exit_group, status);
+	for (;;)
+		;
+}
+
+/* 1 if the n bytes at a are those at b (no libc: see wipe_memory()). */
+static int
+same_bytes(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+/* Parse one /proc/self/maps line; 1 if it is a private, writable, anonymous mapping. */
+static int
+anon_writable(const char *l, size_t len, uintptr_t *start, uintptr_t *end, int *is_stack)
+{
+	size_t i = 0, field;
+	uintptr_t v[2] = { 0, 0 };
+	const char *perms = NULL, *path = NULL;
+	int inode_zero = 0;
+
+	for (; i < len && l[i] != '-' && l[i] != ' '; i++) {
+		char ch = l[i];
+		v[0] = v[0] * 16 + (uintptr_t)(ch <= '9' ? ch - '0' : ch - 'a' + 10);
+	}
+	for (i++; i < len && l[i] != ' '; i++) {
+		char ch = l[i];
+		v[1] = v[1] * 16 + (uintptr_t)(ch <= '9' ? ch - '0' : ch - 'a' + 10);
+	}
+	/* Fields after the range: perms offset dev inode [path]. */
+	for (field = 1; i < len; i++) {
+		if (l[i] != ' ')
+			continue;
+		while (i + 1 < len && l[i + 1] == ' ')
+			i++;
+		field++;
+		if (field == 2) {
+			perms = l + i + 1;
+		} else if (field == 5) {
+			inode_zero = i + 2 <= len && l[i + 1] == '0' && (i + 2 == len || l[i + 2] == ' ');
+		} else if (field == 6) {
+			path = l + i + 1;
+			break;
+		}
+	}
+	*start = v[0];
+	*end = v[1];
+	*is_stack = path != NULL && (size_t)(l + len - path) >= 7 && same_bytes(path, "[stack]", 7);
+	if (perms == NULL || (size_t)(l + len - perms) < 4 || perms[0] != 'r' || perms[1] != 'w' ||
+	    perms[3] != 'p')
+		return 0;
+	return inode_zero || (path != NULL && (size_t)(l + len - path) >= 6 &&
+	    same_bytes(path, "[heap]", 6));
+}
+
+/*
+ * init is a copy of the executor, heap and all (a software signer's key,
+ * the caller's environment, ...). Once the program is forked, init needs
+ * only its stack, its thread pointer and the libraries' data: every other
+ * private, writable, anonymous mapping is discarded (its pages read back as
+ * zeros), so nothing of the executor's state stays in the sandbox. The
+ * mapping holding the current stack (which holds struct child) and the one
+ * holding the thread pointer (TLS, the stack protector's canary) stay.
+ *
+ * From the first discard on, the dynamic linker's own data may be gone, so
+ * no function may be called through a PLT entry that was not bound before:
+ * only syscall() (bound when init cloned the program), no libc string
+ * functions, no allocation. init_reap() follows the same rule.
+ */
+static int
+wipe_memory(void)
+{
+	char buf[8192];
+	size_t have = 0, i, start_line;
+	uintptr_t sp = (uintptr_t)&have, tp = 0, a, b;
+	long n, fd;
+	int st, err = 0;
+
+	errno = 0;      /* binds __errno_location() while the linker's data is there */
+	if (syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &tp) != 0)
+		return errno;
+	if ((fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC)) < 0)
+		return errno;
+	for (;;) {
+		n = syscall(SYS_read, fd, buf + have, sizeof(buf) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
+			break;
+		}
+		have += (size_t)n;
+		for (i = 0, start_line = 0; i < have; i++) {
+			if (buf[i] != '\n')
+				continue;
+			if (anon_writable(buf + start_line, i - start_line, &a, &b, &st) && !st &&
+			    !(sp >= a && sp < b) && !(tp >= a && tp < b) && b > a &&
+			    syscall(SYS_madvise, a, b - a, MADV_DONTNEED) != 0) {
+				err = errno;
+				break;
+			}
+			start_line = i + 1;
+		}
+		if (err != 0 || n == 0)
+			break;
+		/* Keep the unfinished line; a line longer than the buffer is an error. */
+		if (start_line == 0 && have == sizeof(buf)) {
+			err = E2BIG;
+			break;
+		}
+		for (i = start_line; i < have; i++)
+			buf[i - start_line] = buf[i];
+		have -= start_line;
+	}
+	syscall(SYS_close, fd);
+	return err;
 }
 
 static _Noreturn void
 child_main(struct child *c)
 {
 	pid_t program;
+	int err;
 
 	run_steps(c, init_steps, sizeof(init_steps) / sizeof(init_steps[0]));
 	if ((program = raw_clone(0, NULL, -1)) < 0)
@@ -733,6 +871,10 @@ child_main(struct child *c)
 	c->fd_sync = -1;
 	if (dup2(0, 1) < 0 || dup2(0, 2) < 0)
 		child_fail(c, STEP_FDS, errno);
+	if ((err = wipe_memory()) != 0) {
+		c->what = "/proc/self/maps";
+		child_fail(c, STEP_WIPE, err);
+	}
 	init_reap(c, program);
 }
 

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <dirent.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1182,6 +1184,133 @@ test_rootfs_measured(void **state)
 	exec_policy_free(p);
 }
 
+/* ---- init keeps nothing of the executor's memory ---- */
+
+struct peek {
+	char marker[48];            /* the secret with its first byte lowercased */
+	int found_init;             /* saw runseal-init, a child of ours */
+	int marker_seen;            /* the marker is in init's memory */
+};
+
+/* 1 if the process' memory, private writable mappings, holds needle. */
+static int
+memory_holds(pid_t pid, const char *needle)
+{
+	char path[64], line[512];
+	size_t nl = strlen(needle);
+	FILE *maps;
+	int mem, hit = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((maps = fopen(path, "r")) == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	if ((mem = open(path, O_RDONLY)) < 0) {
+		fclose(maps);
+		return 0;
+	}
+	while (!hit && fgets(line, sizeof(line), maps) != NULL) {
+		unsigned long a, b;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s", &a, &b, perms) != 3 || perms[0] != 'r' ||
+		    perms[1] != 'w' || b - a > (256ul << 20))
+			continue;
+		for (unsigned long off = a; !hit && off < b; off += 1 << 20) {
+			static char buf[(1 << 20) + 64];
+			ssize_t n = pread(mem, buf, (size_t)((b - off) < (1u << 20) ? b - off :
+			    1u << 20), (off_t)off);
+			for (ssize_t i = 0; n > 0 && i + (ssize_t)nl <= n; i++)
+				if (buf[i] == needle[0] && memcmp(buf + i, needle, nl) == 0) {
+					hit = 1;
+					break;
+				}
+		}
+	}
+	close(mem);
+	fclose(maps);
+	return hit;
+}
+
+static void *
+peek_init(void *arg)
+{
+	struct peek *pk = arg;
+	int tries;
+
+	for (tries = 0; tries < 300 && !pk->found_init; tries++) {
+		struct dirent *de;
+		DIR *d = opendir("/proc");
+		usleep(10000);
+		while (d != NULL && (de = readdir(d)) != NULL) {
+			char path[300], stat[512];
+			int fd, ppid = 0;
+			ssize_t n;
+			if (de->d_name[0] < '1' || de->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+			if ((fd = open(path, O_RDONLY)) < 0)
+				continue;
+			n = read(fd, stat, sizeof(stat) - 1);
+			close(fd);
+			stat[n > 0 ? n : 0] = '\0';
+			if (strstr(stat, "(runseal-init)") == NULL)
+				continue;
+			if (sscanf(strrchr(stat, ')') + 2, "%*c %d", &ppid) != 1 || ppid != getpid())
+				continue;
+			usleep(300000);     /* the program is sleeping; the wipe is done */
+			pk->found_init = 1;
+			{
+				/* The needle exists only here, made after init was. */
+				char needle[48];
+				strcpy(needle, pk->marker);
+				needle[0] = 'R';
+				pk->marker_seen = memory_holds((pid_t)atoi(de->d_name), needle);
+			}
+			break;
+		}
+		if (d != NULL)
+			closedir(d);
+	}
+	return NULL;
+}
+
+/*
+ * A secret in the executor's heap (think: a software signing key) is not
+ * in init's memory while the program runs. Root only: reading another
+ * non-dumpable process's memory needs CAP_SYS_PTRACE.
+ */
+static void
+test_init_memory_wiped(void **state)
+{
+	struct attest_run *run = NULL;
+	struct peek pk;
+	pthread_t t;
+	char *secret;
+	uint8_t rnd[12];
+	size_t i;
+
+	if (geteuid() != 0)
+		skip();
+	memset(&pk, 0, sizeof(pk));
+	assert_int_equal(getentropy(rnd, sizeof(rnd)), 0);
+	strcpy(pk.marker, "RS-WIPE-");
+	for (i = 0; i < sizeof(rnd); i++)
+		sprintf(pk.marker + strlen(pk.marker), "%02x", rnd[i]);
+	/* The secret lives in the heap only: pk, on this stack (which init keeps), differs. */
+	assert_non_null(secret = strdup(pk.marker));
+	pk.marker[0] = 'r';
+	assert_true(memory_holds(getpid(), secret));
+	assert_int_equal(pthread_create(&t, NULL, peek_init, &pk), 0);
+	assert_int_equal(run_sh(*state, NULL, "sleep 1", NULL, 0, NULL, &run), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(exec_exit_status(run), 0);
+	assert_true(pk.found_init);
+	assert_false(pk.marker_seen);
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
+	attest_run_free(run);
+}
+
 int
 main(void)
 {
@@ -1219,6 +1348,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_manifest_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rootfs_measured, setup, teardown),
 		cmocka_unit_test(test_seccomp_embedded),
+		cmocka_unit_test_setup_teardown(test_init_memory_wiped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
