@@ -118,6 +118,36 @@ test_record_roundtrip(void **state)
 	attest_run_free(run);
 }
 
+/* Record strings are untrusted: non-UTF-8 bytes are escaped, never dropped. */
+static void
+test_record_json_non_utf8(void **state)
+{
+	static char a0[] = "sh", a1[] = "caf\xe9";
+	char *const argv[] = { a0, a1 };
+	struct attest_run *run = attest_run_new();
+	proto_record *rec = NULL;
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(attest_run_set_argv(run, argv, 2), 0);
+	assert_int_equal(attest_run_add_event(run, "special_file", "fifo \xff\xfe"), 0);
+	assert_int_equal(attest_record_pack(run, &bytes, &len), 0);
+	assert_int_equal(proto_record_unpack(bytes, len, &rec), 0);
+	j = attest_record_json(rec);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(json_object_get(j, "argv")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(j, "argv"), 1)),
+	    "caf\\xe9");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "events"), 0), "detail")), "fifo \\xff\\xfe");
+	json_decref(j);
+	proto_record_free(rec);
+	free(bytes);
+	attest_run_free(run);
+}
+
 static void
 test_record_digest_definition(void **state)
 {
@@ -285,6 +315,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_roundtrip),
+		cmocka_unit_test(test_record_json_non_utf8),
 		cmocka_unit_test(test_record_digest_definition),
 		cmocka_unit_test(test_softkey_never_overwritten),
 		cmocka_unit_test(test_seal_verify_roundtrip),
