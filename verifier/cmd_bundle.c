@@ -1,12 +1,14 @@
 /*
- * cmd_bundle.c - runseal-verify bundle FILE --trust FILE [--json] [-q]:
- * argument parsing and output over verify_bundle() (verifier/verify.h).
+ * cmd_bundle.c - runseal-verify bundle FILE --trust FILE [--policy RULES]
+ * [--report FILE.html] [--json] [-q]: argument parsing and output over
+ * verify_bundle() (verifier/verify.h) and the compliance rules.
  *
  * Output contract as for the ledger command: stdout holds the verdict (one
- * human line, or one JSON object of schema runseal-verify/v1 with command
- * "bundle"), stderr diagnostics; exit 0 verified, 1 not verified, 64 usage
- * (including a trust file without a checkpoint key), 65 a file too large
- * or not a trust file, 66 a file missing, 74 I/O.
+ * line per check and the verdict, or one JSON object of schema
+ * runseal-verify/v1 with command "bundle"), stderr diagnostics; exit 0
+ * verified, 1 not verified, 2 verified but a rule failed, 64 usage
+ * (including a trust file without a checkpoint key), 65 a file too large,
+ * not a trust file or a bad rules file, 66 a file missing, 74 I/O.
  */
 #include "verifier/cmd_bundle.h"
 
@@ -26,12 +28,17 @@
 #include "common/log.h"
 #include "ledger/checkpoint.h"
 #include "proto/codec.h"
+#include "verifier/compliance.h"
+#include "verifier/report.h"
+#include "verifier/rules.h"
+#include "verifier/vcli.h"
 #include "verifier/verify.h"
 
 #define HELP_CMD "runseal-verify bundle"
 
 static const char BUNDLE_USAGE[] =
-    "usage: runseal-verify bundle FILE --trust FILE [--json] [-q]\n"
+    "usage: runseal-verify bundle FILE --trust FILE [--policy RULES.json]\n"
+    "                             [--report FILE.html] [--json] [-q]\n"
     "\n"
     "Verify one bundle written by `runseal export`, offline, with nothing but\n"
     "the bundle and your trust file:\n"
@@ -44,13 +51,24 @@ static const char BUNDLE_USAGE[] =
     "\n"
     "  --trust FILE  your trust file (runseal identity export, obtained over a\n"
     "                channel you trust); it must pin the checkpoint key\n"
+    "  --policy RULES.json\n"
+    "                compliance rules (runseal-rules(5)) checked on the run once the\n"
+    "                bundle verifies, each with the recorded and the expected value\n"
+    "  --report FILE.html\n"
+    "                also write a self-contained HTML audit report\n"
     "  --json        print one JSON object (schema runseal-verify/v1)\n"
     "  -q, --quiet   print no verdict; the exit status is the verdict\n"
     "\n"
-    "Exit status: 0 verified, 1 verification failed, 64 usage error, 65 malformed\n"
-    "input, 66 file missing, 74 I/O error.\n";
+    "Exit status: 0 verified (and every rule passed), 1 verification failed,\n"
+    "2 verified but a compliance rule failed, 64 usage error, 65 malformed input\n"
+    "(or rules file), 66 file missing, 74 I/O error.\n";
 
-enum { OPT_TRUST = 256, OPT_JSON, OPT_QUIET, OPT_HELP };
+enum { OPT_TRUST = 256, OPT_JSON, OPT_QUIET, OPT_HELP, OPT_POLICY, OPT_REPORT };
+
+/* The bundle's checks, in the order verify_bundle() runs them. */
+static const char *const BUNDLE_CHECKS[] = {
+	"bundle", "checkpoint", "inclusion", "chain", "signature", "identity",
+};
 
 static const char *
 signer_text(int kind)
@@ -59,28 +77,8 @@ signer_text(int kind)
 	    "software" : "unknown";
 }
 
-/* jansson takes UTF-8 only; evidence text may be anything. */
-static json_t *
-json_text(const char *s)
-{
-	json_t *j;
-	char *copy;
-	size_t i;
-
-	if ((j = json_string(s)) != NULL)
-		return j;
-	if ((copy = strdup(s)) == NULL)
-		return NULL;
-	for (i = 0; copy[i] != '\0'; i++)
-		if ((unsigned char)copy[i] >= 0x80 || (unsigned char)copy[i] < 0x20)
-			copy[i] = '?';
-	j = json_string(copy);
-	free(copy);
-	return j;
-}
-
 static int
-print_json(const char *path, const struct verify_bundle_report *rep)
+print_json(const char *path, const struct verify_bundle_report *rep, const struct report *rp)
 {
 	char digest[2 * RS_SHA256_LEN + 1], *root = NULL, *text = NULL;
 	json_t *o = NULL;
@@ -91,19 +89,21 @@ print_json(const char *path, const struct verify_bundle_report *rep)
 		if (rs_base64_encode(rep->root, MERKLE_HASH_LEN, &root) != 0)
 			goto out;
 		o = json_pack("{s:s, s:s, s:o, s:b, s:I, s:I, s:o, s:s, s:s, s:s, s:s, s:I, s:n}",
-		    "schema", "runseal-verify/v1", "command", "bundle", "bundle", json_text(path),
+		    "schema", "runseal-verify/v1", "command", "bundle", "bundle", vcli_json_text(path),
 		    "verified", 1, "index", (json_int_t)rep->index,
-		    "tree_size", (json_int_t)rep->tree_size, "origin", json_text(rep->origin),
+		    "tree_size", (json_int_t)rep->tree_size, "origin", vcli_json_text(rep->origin),
 		    "root_hash", root, "record_digest", digest,
 		    "signer", signer_text(rep->signer_kind),
 		    "root_of_trust", rep->root_of_trust != NULL ? rep->root_of_trust : "",
 		    "proof_hashes", (json_int_t)rep->proof_hashes, "failure");
 	} else {
-		o = json_pack("{s:s, s:s, s:o, s:b, s:{s:o}}", "schema", "runseal-verify/v1",
-		    "command", "bundle", "bundle", json_text(path), "verified", 0,
-		    "failure", "reason", json_text(rep->reason));
+		o = json_pack("{s:s, s:s, s:o, s:b, s:{s:s, s:o}}", "schema", "runseal-verify/v1",
+		    "command", "bundle", "bundle", vcli_json_text(path), "verified", 0,
+		    "failure", "check", rep->failed_check != NULL ? rep->failed_check : "bundle",
+		    "reason", vcli_json_text(rep->reason));
 	}
-	if (o == NULL || (text = json_dumps(o, JSON_COMPACT)) == NULL)
+	if (o == NULL || report_json_add(rp, o) != 0 ||
+	    (text = json_dumps(o, JSON_COMPACT)) == NULL)
 		goto out;
 	printf("%s\n", text);
 	r = 0;
@@ -114,20 +114,102 @@ out:
 	return r;
 }
 
+/* The verdict line: "verified: entry N of ORIGIN ..." or "FAILED: reason". */
 static void
-print_human(const struct verify_bundle_report *rep)
+verdict_text(const struct verify_bundle_report *rep, char *out, size_t len)
 {
 	char digest[2 * RS_SHA256_LEN + 1];
 
 	if (!rep->ok) {
-		printf("FAILED: %s\n", rep->reason);
+		snprintf(out, len, "FAILED: %s", rep->reason);
 		return;
 	}
 	rs_hex_encode(rep->record_digest, RS_SHA256_LEN, digest);
-	printf("verified: entry %" PRIu64 " of %s, included in its signed checkpoint of size %"
-	    PRIu64 " (%zu-hash proof), record sha256:%s, signer: %s\n", rep->index, rep->origin,
-	    rep->tree_size, rep->proof_hashes, digest,
+	snprintf(out, len, "verified: entry %" PRIu64 " of %s, included in its signed checkpoint "
+	    "of size %" PRIu64 " (%zu-hash proof), record sha256:%s, signer: %s", rep->index,
+	    rep->origin, rep->tree_size, rep->proof_hashes, digest,
 	    rep->root_of_trust != NULL ? rep->root_of_trust : signer_text(rep->signer_kind));
+}
+
+/* One line per check: those before the failing one passed, those after were not reached. */
+static void
+bundle_checks(const struct verify_bundle_report *rep, struct report *rp)
+{
+	static const char *const what[] = {
+		"parses within bounds: version 1, an entry, an inclusion proof and a checkpoint, "
+		    "no unknown or trailing bytes",
+		"a C2SP signed note, signed by the checkpoint key pinned in your trust file",
+		"the entry is at its index in the checkpoint's tree (RFC 9162 inclusion proof)",
+		"the bundled chain hash follows from the entry bytes",
+		"the record's signature or quote verifies against your trust file",
+		"identity material, if any, is exactly the key that signed",
+	};
+	size_t i, failed = sizeof(BUNDLE_CHECKS) / sizeof(BUNDLE_CHECKS[0]);
+
+	if (!rep->ok) {
+		for (failed = 0; failed + 1 < sizeof(BUNDLE_CHECKS) / sizeof(BUNDLE_CHECKS[0]);
+		    failed++)
+			if (rep->failed_check != NULL &&
+			    strcmp(rep->failed_check, BUNDLE_CHECKS[failed]) == 0)
+				break;
+	}
+	for (i = 0; i < sizeof(BUNDLE_CHECKS) / sizeof(BUNDLE_CHECKS[0]); i++) {
+		if (i < failed && i == 1)
+			report_add(rp, BUNDLE_CHECKS[i], BUNDLE_CHECKS[i], REPORT_PASS, "%s (%s, size %"
+			    PRIu64 ")", what[i], rep->ok ? rep->origin : "?", rep->tree_size);
+		else if (i < failed && i == 2 && rep->ok)
+			report_add(rp, BUNDLE_CHECKS[i], BUNDLE_CHECKS[i], REPORT_PASS, "entry %" PRIu64
+			    " proved in the tree of size %" PRIu64 " by a %zu-hash RFC 9162 inclusion "
+			    "proof", rep->index, rep->tree_size, rep->proof_hashes);
+		else if (i < failed && i == 4 && rep->ok)
+			report_add(rp, BUNDLE_CHECKS[i], BUNDLE_CHECKS[i], REPORT_PASS, "%s: %s", what[i],
+			    rep->root_of_trust != NULL ? rep->root_of_trust :
+			    signer_text(rep->signer_kind));
+		else if (i < failed)
+			report_add(rp, BUNDLE_CHECKS[i], BUNDLE_CHECKS[i], REPORT_PASS, "%s", what[i]);
+		else if (i == failed)
+			report_add(rp, BUNDLE_CHECKS[i], BUNDLE_CHECKS[i], REPORT_FAIL, "%s",
+			    rep->reason);
+		else
+			report_add(rp, BUNDLE_CHECKS[i], BUNDLE_CHECKS[i], REPORT_NOT_REACHED,
+			    "not reached: the audit stopped at the first failure");
+	}
+}
+
+/*
+ * The bundle's run for the rules: its record and envelope, parsed again
+ * from the verified bytes, fed to the compliance rules.
+ */
+static int
+bundle_rules(const uint8_t *buf, size_t len, const struct attest_trust *trust,
+    const struct verify_bundle_report *rep, struct compliance *comp)
+{
+	proto_bundle *b = NULL;
+	proto_entry *e = NULL;
+	proto_envelope *env = NULL;
+	proto_record *rec = NULL;
+	struct attest_verdict v;
+	struct rules_subject s;
+	int r;
+
+	if ((r = proto_bundle_unpack(buf, len, &b)) != 0 ||
+	    (r = proto_entry_unpack(b->entry.data, b->entry.len, &e)) != 0 ||
+	    (r = attest_envelope_verify(e->envelope.data, e->envelope.len, trust, &v,
+	    &rec)) != 0 ||
+	    (r = proto_envelope_unpack(e->envelope.data, e->envelope.len, &env)) != 0)
+		goto out;
+	memset(&s, 0, sizeof(s));
+	s.record = rec;
+	s.envelope = env;
+	s.trust = compliance_trust_of_root(v.root);
+	s.origin = rep->origin;
+	r = compliance_add(comp, rep->index, &s);
+out:
+	proto_record_free(rec);
+	proto_envelope_free(env);
+	proto_entry_free(e);
+	proto_bundle_free(b);
+	return r;
 }
 
 int
@@ -137,13 +219,18 @@ cmd_bundle(int argc, char **argv)
 		{ "trust", required_argument, NULL, OPT_TRUST },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *trust_path = NULL, *path = NULL;
+	const char *trust_path = NULL, *path = NULL, *rules_path = NULL, *report_path = NULL;
 	struct attest_trust *trust = NULL;
 	struct checkpoint_trust *cp_trust = NULL;
 	struct verify_bundle_report rep;
+	struct rules *rules = NULL;
+	struct compliance *comp = NULL;
+	struct report *rp = NULL;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int json = 0, quiet = 0, c, r, status = RS_EXIT_SOFTWARE;
@@ -154,11 +241,24 @@ cmd_bundle(int argc, char **argv)
 		switch (c) {
 		case OPT_TRUST:
 			if (trust_path != NULL) {
-				rs_error("--trust given twice (see '" HELP_CMD " --help')");
-				status = RS_EXIT_USAGE;
+				status = vcli_usage_error(HELP_CMD, "--trust given twice");
 				goto out;
 			}
 			trust_path = optarg;
+			break;
+		case OPT_POLICY:
+			if (rules_path != NULL) {
+				status = vcli_usage_error(HELP_CMD, "--policy given twice");
+				goto out;
+			}
+			rules_path = optarg;
+			break;
+		case OPT_REPORT:
+			if (report_path != NULL || optarg[0] == '\0') {
+				status = vcli_usage_error(HELP_CMD, "give --report FILE.html once");
+				goto out;
+			}
+			report_path = optarg;
 			break;
 		case OPT_JSON:
 			json = 1;
@@ -172,28 +272,20 @@ cmd_bundle(int argc, char **argv)
 			fputs(BUNDLE_USAGE, stdout);
 			status = RS_EXIT_OK;
 			goto out;
-		case ':':
-			rs_error("option '%s' needs a value (see '" HELP_CMD " --help')",
-			    argv[optind - 1]);
-			status = RS_EXIT_USAGE;
-			goto out;
 		default:
-			rs_error("unknown option '%s' (see '" HELP_CMD " --help')", argv[optind - 1]);
-			status = RS_EXIT_USAGE;
+			status = vcli_option_error(c, optopt, argv[optind - 1], HELP_CMD);
 			goto out;
 		}
 	}
 	if (optind < argc)
 		path = argv[optind++];
 	if (path == NULL || path[0] == '\0' || optind < argc) {
-		rs_error("expected exactly one bundle FILE (see '" HELP_CMD " --help')");
-		status = RS_EXIT_USAGE;
+		status = vcli_usage_error(HELP_CMD, "expected exactly one bundle FILE");
 		goto out;
 	}
 	if (trust_path == NULL) {
-		rs_error("--trust FILE is required: pin the keys you trust (see '" HELP_CMD
-		    " --help')");
-		status = RS_EXIT_USAGE;
+		status = vcli_usage_error(HELP_CMD, "--trust FILE is required: pin the keys you "
+		    "trust");
 		goto out;
 	}
 	rs_err_clear();
@@ -203,10 +295,17 @@ cmd_bundle(int argc, char **argv)
 		goto out;
 	}
 	if (checkpoint_trust_count(cp_trust) == 0) {
-		rs_error("the trust file pins no checkpoint key: add the \"" CHECKPOINT_TRUST_PREFIX
-		    "...\" line from runseal identity export (see '" HELP_CMD " --help')");
-		status = RS_EXIT_USAGE;
+		status = vcli_usage_error(HELP_CMD, "the trust file pins no checkpoint key: add the "
+		    "\"" CHECKPOINT_TRUST_PREFIX "...\" line from runseal identity export");
 		goto out;
+	}
+	if (rules_path != NULL) {
+		rs_err_clear();
+		if ((r = rules_load(rules_path, &rules)) != 0) {
+			rs_error_code(r, "cannot use the rules file");
+			status = r == RS_ERR_CONFIG ? RS_EXIT_DATAERR : rs_exit_for_err(r);
+			goto out;
+		}
 	}
 	rs_err_clear();
 	if ((r = rs_read_file(path, PROTO_MAX_BUNDLE, &buf, &len)) != 0) {
@@ -220,21 +319,49 @@ cmd_bundle(int argc, char **argv)
 		status = rs_exit_for_err(r);
 		goto out;
 	}
+	if ((r = compliance_new(rules, &comp)) != 0 || (rp = calloc(1, sizeof(*rp))) == NULL) {
+		rs_error_code(RS_ERR_ALLOC, "out of memory");
+		status = RS_EXIT_SOFTWARE;
+		goto out;
+	}
+	if (rep.ok && (r = bundle_rules(buf, len, trust, &rep, comp)) != 0) {
+		rs_error_code(r, "evaluating the rules");
+		status = rs_exit_for_err(r);
+		goto out;
+	}
+	rp->command = "bundle";
+	rp->subject = path;
+	rp->evidence_ok = rep.ok;
+	rp->exit_status = rep.ok ? RS_EXIT_OK : RS_EXIT_VERIFY_FAILED;
+	rp->compliance = comp;
+	rp->rules_path = rules_path;
+	rp->rules_name = rules != NULL ? rules_file_name(rules) : NULL;
+	bundle_checks(&rep, rp);
+	report_add_rules(rp);
+	verdict_text(&rep, rp->verdict, sizeof(rp->verdict));
+	status = rp->exit_status;
 	if (json) {
-		if ((r = print_json(path, &rep)) != 0) {
+		if ((r = print_json(path, &rep, rp)) != 0) {
 			rs_error_code(r, "building the JSON report");
 			status = rs_exit_for_err(r);
 			goto out;
 		}
 	} else if (!quiet) {
-		print_human(&rep);
+		report_print_human(rp, stdout);
 	}
-	status = rep.ok ? RS_EXIT_OK : RS_EXIT_VERIFY_FAILED;
+	if (report_path != NULL) {
+		rs_err_clear();
+		if ((r = report_write_html(rp, report_path)) != 0) {
+			rs_error_code(r, "cannot write the HTML report");
+			status = rs_exit_for_err(r);
+			goto out;
+		}
+	}
 out:
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		rs_error("writing the verdict to stdout failed");
-		status = RS_EXIT_IOERR;
-	}
+	status = vcli_finish(status);
+	free(rp);
+	compliance_free(comp);
+	rules_free(rules);
 	free(buf);
 	attest_trust_free(trust);
 	checkpoint_trust_free(cp_trust);
@@ -329,14 +456,14 @@ cmd_proof(int argc, char **argv)
 	}
 	if (json) {
 		o = rep.ok ? json_pack("{s:s, s:s, s:o, s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:n}",
-		    "schema", "runseal-verify/v1", "command", "proof", "proof", json_text(path),
+		    "schema", "runseal-verify/v1", "command", "proof", "proof", vcli_json_text(path),
 		    "verified", 1, "type", rep.consistency ? "consistency" : "inclusion",
 		    "origin", rep.origin, "index", (json_int_t)rep.index,
 		    "old_size", (json_int_t)rep.old_size, "tree_size", (json_int_t)rep.size,
 		    "hashes", (json_int_t)rep.hashes, "failure") :
 		    json_pack("{s:s, s:s, s:o, s:b, s:{s:o}}", "schema", "runseal-verify/v1",
-		    "command", "proof", "proof", json_text(path), "verified", 0, "failure",
-		    "reason", json_text(rep.reason));
+		    "command", "proof", "proof", vcli_json_text(path), "verified", 0, "failure",
+		    "reason", vcli_json_text(rep.reason));
 		if (o == NULL || (text = json_dumps(o, JSON_COMPACT)) == NULL) {
 			rs_error_code(RS_ERR_ALLOC, "building the JSON report");
 			status = RS_EXIT_SOFTWARE;

@@ -177,6 +177,7 @@ compliance_add(struct compliance *c, uint64_t index, const struct rules_subject 
 		if (cr->passed + cr->failed == 0) {
 			snprintf(cr->expected, sizeof(cr->expected), "%s", res[i].expected);
 			snprintf(cr->first_actual, sizeof(cr->first_actual), "%s", res[i].actual);
+			cr->first_index = index;
 		}
 		if (res[i].pass) {
 			cr->passed++;

@@ -33,7 +33,8 @@ struct compliance_rule {
 	const char *name;               /* borrowed from the rules */
 	char expected[160];             /* as the first evaluation put it */
 	uint64_t passed, failed;
-	char first_actual[160];         /* the recorded value at the first entry evaluated */
+	uint64_t first_index;           /* the first entry evaluated */
+	char first_actual[160];         /* the value recorded there */
 	struct compliance_failure kept[COMPLIANCE_KEEP];   /* the first failures, by entry */
 	size_t n_kept;
 };

@@ -38,6 +38,7 @@ struct verify_report {
 	uint64_t signatures_checked;    /* envelopes verified (entries walked that passed) */
 	uint64_t cp_signatures_checked; /* checkpoint signatures verified */
 	uint64_t tpm_seeded;        /* --since: AKs whose PCR replay starts at a quote */
+	uint64_t ledger_size;       /* rows the ledger holds (in the snapshot walked) */
 	unsigned threads;           /* threads that verified signatures */
 	uint64_t entries;           /* entries that passed every check (on failure: those before it) */
 	uint64_t software_signed;   /* entries signed by a software key */
@@ -153,6 +154,11 @@ int verify_ledger_gaps(const char *path, const struct attest_trust *trust,
 struct verify_bundle_report {
 	int ok;
 	char reason[512];               /* first failure; "" when ok */
+	/*
+	 * The check that failed (static): "bundle" (format), "checkpoint",
+	 * "inclusion", "chain", "signature", "identity"; NULL when ok.
+	 */
+	const char *failed_check;
 	uint64_t index;                 /* valid when ok */
 	uint64_t tree_size;
 	char origin[CHECKPOINT_NAME_MAX + 1];

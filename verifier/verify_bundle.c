@@ -41,15 +41,17 @@
 #include "proto/codec.h"
 
 static void
-bundle_failure(struct verify_bundle_report *rep, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+bundle_failure(struct verify_bundle_report *rep, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
+/* Record the failure of check (static text); fmt is the whole reason. */
 static void
-bundle_failure(struct verify_bundle_report *rep, const char *fmt, ...)
+bundle_failure(struct verify_bundle_report *rep, const char *check, const char *fmt, ...)
 {
 	va_list ap;
 
 	rep->ok = 0;
+	rep->failed_check = check;
 	va_start(ap, fmt);
 	vsnprintf(rep->reason, sizeof(rep->reason), fmt, ap);
 	va_end(ap);
@@ -111,11 +113,11 @@ verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
 	if ((r = proto_bundle_unpack(buf, len, &b)) != 0) {
 		if (!evidence_error(r))
 			goto out;
-		bundle_failure(rep, "malformed bundle: %s", rs_err_detail());
+		bundle_failure(rep, "bundle", "malformed bundle: %s", rs_err_detail());
 		goto done;
 	}
 	if (b->entry.len == 0 || b->inclusion == NULL || b->checkpoint.len == 0) {
-		bundle_failure(rep, "malformed bundle: the entry, the inclusion proof or the "
+		bundle_failure(rep, "bundle", "malformed bundle: the entry, the inclusion proof or the "
 		    "checkpoint is missing");
 		goto done;
 	}
@@ -123,17 +125,17 @@ verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
 	if ((r = checkpoint_open(b->checkpoint.data, b->checkpoint.len, cp_trust, &cp)) != 0) {
 		if (!evidence_error(r))
 			goto out;
-		bundle_failure(rep, "checkpoint: %s", rs_err_detail());
+		bundle_failure(rep, "checkpoint", "checkpoint: %s", rs_err_detail());
 		goto done;
 	}
 	/* 3. The proof's shape. */
 	if (b->inclusion->tree_size != cp->size) {
-		bundle_failure(rep, "the inclusion proof is for tree size %" PRIu64 " but the "
+		bundle_failure(rep, "inclusion", "the inclusion proof is for tree size %" PRIu64 " but the "
 		    "checkpoint is for size %" PRIu64, b->inclusion->tree_size, cp->size);
 		goto done;
 	}
 	if ((n = b->inclusion->n_hashes) > MERKLE_MAX_PROOF) {
-		bundle_failure(rep, "inclusion proof has %zu hashes, more than any tree needs "
+		bundle_failure(rep, "inclusion", "inclusion proof has %zu hashes, more than any tree needs "
 		    "(%d)", n, MERKLE_MAX_PROOF);
 		goto done;
 	}
@@ -143,7 +145,7 @@ verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
 	}
 	for (i = 0; i < n; i++) {
 		if (b->inclusion->hashes[i].len != MERKLE_HASH_LEN) {
-			bundle_failure(rep, "inclusion proof hash %zu is %zu bytes, not 32", i,
+			bundle_failure(rep, "inclusion", "inclusion proof hash %zu is %zu bytes, not 32", i,
 			    b->inclusion->hashes[i].len);
 			goto done;
 		}
@@ -159,18 +161,18 @@ verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
 	    cp->root)) != 0) {
 		if (r != RS_ERR_VERIFY)
 			goto out;
-		bundle_failure(rep, "the bundled entry is not proved at index %" PRIu64 " in the "
+		bundle_failure(rep, "inclusion", "the bundled entry is not proved at index %" PRIu64 " in the "
 		    "checkpoint of %s: %s", b->inclusion->index, cp->origin, rs_err_detail());
 		goto done;
 	}
 	if ((r = proto_entry_unpack(b->entry.data, b->entry.len, &e)) != 0) {
 		if (!evidence_error(r))
 			goto out;
-		bundle_failure(rep, "malformed entry: %s", rs_err_detail());
+		bundle_failure(rep, "bundle", "malformed entry: %s", rs_err_detail());
 		goto done;
 	}
 	if (e->index != b->inclusion->index) {
-		bundle_failure(rep, "the entry says it is entry %" PRIu64 " but it is proved at "
+		bundle_failure(rep, "inclusion", "the entry says it is entry %" PRIu64 " but it is proved at "
 		    "index %" PRIu64, e->index, b->inclusion->index);
 		goto done;
 	}
@@ -182,7 +184,7 @@ verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
 	    !rs_ct_equal(chain, b->chain_hash.data, RS_SHA256_LEN)) {
 		if (r != 0 && r != RS_ERR_INTERNAL && !evidence_error(r))
 			goto out;
-		bundle_failure(rep, "entry %" PRIu64 ": the bundle's chain hash does not follow "
+		bundle_failure(rep, "chain", "entry %" PRIu64 ": the bundle's chain hash does not follow "
 		    "from the entry", e->index);
 		goto done;
 	}
@@ -191,7 +193,7 @@ verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
 	    NULL)) != 0) {
 		if (!evidence_error(r))
 			goto out;
-		bundle_failure(rep, "entry %" PRIu64 ": %s", e->index, rs_err_detail());
+		bundle_failure(rep, "signature", "entry %" PRIu64 ": %s", e->index, rs_err_detail());
 		goto done;
 	}
 	/*
@@ -206,7 +208,7 @@ verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
 		    &id_trust) != 0 ||
 		    attest_envelope_verify(e->envelope.data, e->envelope.len, id_trust, &v,
 		    NULL) != 0 || !pem_is_canonical(b->identity.data, b->identity.len)) {
-			bundle_failure(rep, "entry %" PRIu64 ": the bundle's identity material is "
+			bundle_failure(rep, "identity", "entry %" PRIu64 ": the bundle's identity material is "
 			    "not the key that signed the entry", e->index);
 			goto done;
 		}
@@ -219,7 +221,7 @@ verify_bundle(const uint8_t *buf, size_t len, const struct attest_trust *trust,
 		if (checkpoint_trust_add_vkey(key_trust, b->checkpoint_key,
 		    strlen(b->checkpoint_key)) != 0 ||
 		    checkpoint_open(b->checkpoint.data, b->checkpoint.len, key_trust, &cp2) != 0) {
-			bundle_failure(rep, "the bundle's checkpoint key is not the key that signed "
+			bundle_failure(rep, "identity", "the bundle's checkpoint key is not the key that signed "
 			    "its checkpoint");
 			goto done;
 		}

@@ -949,6 +949,7 @@ verify_ledger_gaps(const char *path, const struct attest_trust *trust,
 	if ((r = ledger_count(w.l, &w.total)) != 0 || (r = ledger_cp_iter_new(w.l, &w.cps)) != 0 ||
 	    (r = next_cp(&w)) != 0)
 		goto out;
+	rep->ledger_size = w.total;
 	if (opts->since) {
 		rep->first_checked = w.old->size;
 		if ((r = start_since(&w)) != 0)
