@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "verifier/cmd_bundle.h"
 #include "verifier/cmd_ledger.h"
+#include "verifier/cmd_replay.h"
 #include "verifier/enroll.h"
 #include "verifier/vcli.h"
 
@@ -26,10 +27,15 @@
 enum { OPT_HELP = VCLI_OPT_BASE, OPT_VERSION };
 
 static const char USAGE[] =
-    "usage: " PROG " ledger [--home DIR | PATH] --trust FILE [--checkpoint FILE]\n"
+    "usage: " PROG " ledger [--home DIR | PATH] --trust FILE [--checkpoint FILE |\n"
+    "                      --since FILE] [--policy RULES.json] [--report FILE.html]\n"
     "                      [--json] [-q]\n"
-    "       " PROG " bundle FILE --trust FILE [--json] [-q]\n"
+    "       " PROG " bundle FILE --trust FILE [--policy RULES.json]\n"
+    "                      [--report FILE.html] [--json] [-q]\n"
+    "       " PROG " replay BUNDLE --trust FILE [--blobs DIR | --home DIR]\n"
+    "                      [--allow-env-drift] [--json] [-q]\n"
     "       " PROG " proof FILE --trust FILE [--json] [-q]\n"
+    "       " PROG " enroll ...\n"
     "       " PROG " --help | --version\n"
     "\n"
     "Check runseal evidence offline, without trusting the machine that wrote it.\n"
@@ -37,9 +43,13 @@ static const char USAGE[] =
     "Commands:\n"
     "  ledger    verify a whole ledger: every entry present and in order, the\n"
     "            hash chain, every signature against your trust file, the\n"
-    "            Merkle tree and its signed checkpoints\n"
+    "            Merkle tree and its signed checkpoints, TPM PCR replay; and\n"
+    "            with --policy, your compliance rules on every run\n"
     "  bundle    verify one exported entry offline: its signature, its\n"
-    "            inclusion under the bundled checkpoint, the checkpoint's signature\n"
+    "            inclusion under the bundled checkpoint, the checkpoint's\n"
+    "            signature; and with --policy, your compliance rules\n"
+    "  replay    run a bundle's command again under its recorded policy and\n"
+    "            compare exit status, stdout, stderr and every output\n"
     "  proof     verify an inclusion or consistency proof from runseal prove\n"
     "            --json against the signed checkpoints it carries\n"
     "  enroll    add a machine's TPM attestation key to your trust file (EK\n"
@@ -47,9 +57,11 @@ static const char USAGE[] =
     "\n"
     "Run '" PROG " COMMAND --help' for a command's options.\n"
     "\n"
-    "Exit status: 0 verified, 1 verification failed, 64 usage error,\n"
-    "65 malformed input, 66 input file missing, 74 I/O error,\n"
-    "78 no runseal home.\n";
+    "Exit status: 0 verified, 1 verification failed, 2 verified but a compliance\n"
+    "rule failed, 3 replay diverged, 64 usage error, 65 malformed input, 66 input\n"
+    "file missing, 70 replay could not run, 74 I/O error, 78 no runseal home (or\n"
+    "replay refused: executor or rootfs differs).\n";
+
 int
 main(int argc, char **argv)
 {
@@ -87,6 +99,8 @@ main(int argc, char **argv)
 		return cmd_bundle(argc - optind, argv + optind);
 	if (strcmp(cmd, "proof") == 0)
 		return cmd_proof(argc - optind, argv + optind);
+	if (strcmp(cmd, "replay") == 0)
+		return cmd_replay(argc - optind, argv + optind);
 	if (strcmp(cmd, "enroll") == 0)
 		return cmd_enroll(argc - optind, argv + optind);
 	return vcli_usage_error(PROG, "unknown command '%s'", cmd);
