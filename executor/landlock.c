@@ -79,6 +79,7 @@ static const struct {
 	{ "/", RO },
 	{ "/tmp", RW_TREE },
 	{ "/work/out", RW_TREE },
+	{ "/dev/shm", RW_TREE & ~FS_EXECUTE },
 	{ "/dev/null", DEV_NODE },
 	{ "/dev/zero", DEV_NODE },
 	{ "/dev/full", DEV_NODE },

@@ -12,6 +12,7 @@
  * |---------------------------------------|-----------------------------------------|
  * | / (everything below the sandbox root) | read files, list directories, execute   |
  * | /tmp, /work/out                       | everything but creating device nodes    |
+ * | /dev/shm                              | the same, but executing                 |
  * | /dev/{null,zero,full,random,urandom}  | read, write, truncate, device ioctls    |
  * | anything not below the sandbox root   | nothing                                 |
  *

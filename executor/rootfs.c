@@ -61,11 +61,21 @@ struct exec_rootfs {
 /* Host directories bound read-only; symlinks among them are recreated. */
 static const char *const host_dirs[] = { "usr", "bin", "sbin", "lib", "lib64", "lib32" };
 
-/* Host /etc entries the dynamic loader and libc need; absent ones are skipped. */
+/*
+ * Host /etc entries the dynamic loader, libc and common runtimes need;
+ * absent ones are skipped. Not the host's identity or accounts (hostname,
+ * machine-id, passwd, shadow, fstab, ssh, ...): /etc/passwd, group and
+ * hosts are written for the run.
+ */
 static const char *const etc_entries[] = {
 	"ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "localtime",
-	"alternatives",
+	"alternatives", "ssl", "ca-certificates", "ca-certificates.conf", "protocols",
+	"services", "networks", "gai.conf", "host.conf", "mime.types", "magic", "magic.mime",
+	"locale.alias", "fonts", "perl",
 };
+
+/* Host /etc directories of language runtimes, by prefix (java-17-openjdk, python3.11). */
+static const char *const etc_prefixes[] = { "java-", "python3" };
 
 /* Top-level names of a --rootfs directory the sandbox provides itself. */
 static const char *const rootfs_skipped[] = { "proc", "dev", "sys", "tmp", "work" };
@@ -317,6 +327,31 @@ out:
 	return r;
 }
 
+/* The host's /etc/<prefix>* entries, in name order. */
+static int
+plan_etc_prefixes(struct exec_rootfs *fs)
+{
+	struct dirent **list = NULL;
+	char src[300];
+	int n, i, k, added, r = 0;
+
+	if ((n = scandir("/etc", &list, NULL, alphasort)) < 0)
+		return 0;           /* no /etc: nothing to bind */
+	for (i = 0; i < n; i++) {
+		for (k = 0; r == 0 && k < (int)(sizeof(etc_prefixes) / sizeof(etc_prefixes[0])); k++) {
+			if (strncmp(list[i]->d_name, etc_prefixes[k], strlen(etc_prefixes[k])) != 0)
+				continue;
+			snprintf(src, sizeof(src), "/etc/%s", list[i]->d_name);
+			if ((r = add_host(fs, src, src + 1, RO_ATTR, 0, 0, &added)) == 0 && added)
+				measured(fs);
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	return r;
+}
+
 /* /etc/passwd, /etc/group and /etc/hosts for a run on the host's rootfs. */
 static int
 plan_etc_files(struct exec_rootfs *fs, uint32_t uid, uint32_t gid)
@@ -371,6 +406,8 @@ exec_rootfs_plan(const struct exec_rootfs_spec *spec, struct exec_rootfs **out)
 			if (added)
 				measured(fs);
 		}
+		if ((r = plan_etc_prefixes(fs)) != 0)
+			goto out;
 		if ((r = plan_etc_files(fs, spec->uid, spec->gid)) != 0)
 			goto out;
 	}
@@ -410,6 +447,12 @@ exec_rootfs_plan(const struct exec_rootfs_spec *spec, struct exec_rootfs **out)
 		    NULL, 0, 0)) != 0)
 			goto out;
 	}
+	/* POSIX shared memory and semaphores (shm_open, sem_open) live here. */
+	snprintf(opts, sizeof(opts), "mode=1777,size=%llu,nr_inodes=%d",
+	    (unsigned long long)spec->tmp_bytes, EXEC_TMP_INODES);
+	if ((r = add(fs, MNT_TMPFS, "dev/shm", NULL, NULL, opts,
+	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0)) != 0)
+		goto out;
 	if ((r = add(fs, MNT_SEAL, "dev", NULL, NULL, NULL, MOUNT_ATTR_RDONLY, 0)) != 0 ||
 	    (r = add(fs, MNT_PROC, "proc", NULL, NULL, NULL,
 	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0)) != 0)

@@ -7,7 +7,7 @@
  * |------------------------------|---------------------------------------------------|
  * | /                            | tmpfs, read-only once built                       |
  * | host rootfs: /usr /bin /sbin /lib /lib64 /lib32 | host's, bound read-only nosuid nodev; a host symlink (Debian's /bin -> usr/bin) is recreated as the same symlink |
- * | host rootfs: /etc/{ld.so.cache, ld.so.conf, ld.so.conf.d, nsswitch.conf, localtime, alternatives} | host's, each bound read-only (or recreated symlink) when present |
+ * | host rootfs: /etc/{ld.so.cache, ld.so.conf, ld.so.conf.d, nsswitch.conf, localtime, alternatives, ssl, ca-certificates, ca-certificates.conf, protocols, services, networks, gai.conf, host.conf, mime.types, magic, magic.mime, locale.alias, fonts, perl, java-*, python3*} | host's, each bound read-only (or recreated symlink) when present |
  * | host rootfs: /etc/{passwd, group, hosts} | written for the run: root, the policy's uid/gid, nobody; localhost |
  * | --rootfs DIR: /NAME          | every top-level entry of DIR but proc, dev, sys, tmp and work, bound read-only nosuid nodev (symlinks recreated) |
  * | policy binds                 | bound read-only nosuid nodev at their targets (parents created) |
@@ -18,6 +18,7 @@
  * | /dev                         | tmpfs, read-only once built, noexec nosuid        |
  * | /dev/{null,zero,full,random,urandom} | host's device nodes, bound (nosuid noexec) |
  * | /dev/{fd,stdin,stdout,stderr} | symlinks into /proc/self/fd                      |
+ * | /dev/shm                     | tmpfs of tmp_bytes, mode 1777, nosuid nodev noexec (POSIX shm, semaphores) |
  * | /proc                        | fresh proc of the sandbox's pid namespace, nosuid nodev noexec |
  * | /proc/{sys,sysrq-trigger,irq,bus,fs} | re-bound read-only                        |
  * | /proc/{kcore,keys,kallsyms,timer_list,sched_debug,latency_stats} | covered by /dev/null |

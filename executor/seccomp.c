@@ -46,8 +46,7 @@ static const char *const refused_eperm[] = {
 	"open_by_handle_at", "name_to_handle_at", "fanotify_init", "fanotify_mark",
 	"swapon", "swapoff", "reboot", "sethostname", "setdomainname", "iopl", "ioperm",
 	"syslog", "acct", "quotactl", "quotactl_fd", "lookup_dcookie", "uselib",
-	"modify_ldt", "vhangup", "mbind", "set_mempolicy", "set_mempolicy_home_node",
-	"migrate_pages", "move_pages", "memfd_secret", "lsm_get_self_attr",
+	"modify_ldt", "vhangup", "migrate_pages", "move_pages", "memfd_secret", "lsm_get_self_attr",
 	"lsm_set_self_attr", "lsm_list_modules",
 	/* allowed only with some arguments (rules below) */
 	"clone", "ioctl", "mknod", "mknodat", "personality", "socketpair",

@@ -58,7 +58,8 @@ static const char *const allowed[] = {
 	/* memory */
 	"mmap", "munmap", "mprotect", "mremap", "msync", "mincore", "madvise", "brk",
 	"mlock", "mlock2", "munlock", "mlockall", "munlockall", "membarrier",
-	"pkey_mprotect", "pkey_alloc", "pkey_free", "get_mempolicy", "remap_file_pages",
+	"pkey_mprotect", "pkey_alloc", "pkey_free", "get_mempolicy", "set_mempolicy",
+	"set_mempolicy_home_node", "mbind", "remap_file_pages",
 	"map_shadow_stack", "mseal", "cachestat",
 	/* processes */
 	"fork", "vfork", "execve", "execveat", "exit", "exit_group", "wait4", "waitid",
