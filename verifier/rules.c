@@ -38,6 +38,7 @@ static const struct rule_spec {
 	{ "max_output_bytes", R_MAX_LIMIT, "output_bytes" },
 	{ "max_stdout_bytes", R_MAX_LIMIT, "stdout_bytes" },
 	{ "max_stderr_bytes", R_MAX_LIMIT, "stderr_bytes" },
+	{ "max_tmp_bytes", R_MAX_LIMIT, "tmp_bytes" },
 	{ "limits_enforced", R_LIMITS_ENFORCED, NULL },
 	{ "executor_sha256", R_EXECUTOR, NULL },
 	{ "rootfs_sha256", R_ROOTFS, NULL },
@@ -129,6 +130,30 @@ list_of(json_t *v, int (*ok)(json_t *))
 	return 1;
 }
 
+/*
+ * The event kinds runseal records (executor/exec.c, executor/collect.c). A
+ * forbidden kind outside this list would never match, so a misspelt rule
+ * would pass silently: it is refused instead.
+ */
+static const char *const event_kinds[] = {
+	"timeout", "cpu_time", "oom", "pids_limit", "seccomp", "output_cap",
+	"output_drain_timeout", "exec_failed", "limit_not_enforced", "special_file",
+	"hardlink", "output_skipped",
+};
+
+static int
+is_event_kind(json_t *v)
+{
+	size_t i;
+
+	if (!json_is_string(v))
+		return 0;
+	for (i = 0; i < sizeof(event_kinds) / sizeof(event_kinds[0]); i++)
+		if (strcmp(json_string_value(v), event_kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int is_string(json_t *v) { return json_is_string(v); }
 static int is_network(json_t *v)
 {
@@ -197,8 +222,10 @@ validate(struct rule *ru)
 		ok = list_of(v, is_argv);
 		break;
 	case R_ARGV0:
-	case R_FORBIDDEN_EVENTS:
 		ok = list_of(v, is_string);
+		break;
+	case R_FORBIDDEN_EVENTS:
+		ok = list_of(v, is_event_kind);
 		break;
 	case R_EXIT_STATUS:
 		ok = is_status(v) || list_of(v, is_status);
@@ -233,7 +260,11 @@ expected_form(enum rule_kind k)
 		return "a non-empty list of 64-digit hex SHA-256 digests";
 	case R_PCR_VALUES: return "an object mapping PCR numbers 0-23 to 64-digit hex values";
 	case R_COMMANDS: return "a non-empty list of non-empty argv lists";
-	case R_ARGV0: case R_FORBIDDEN_EVENTS: return "a non-empty list of strings";
+	case R_ARGV0: return "a non-empty list of strings";
+	case R_FORBIDDEN_EVENTS:
+		return "a non-empty list of event kinds: timeout, cpu_time, oom, pids_limit, "
+		    "seccomp, output_cap, output_drain_timeout, exec_failed, limit_not_enforced, "
+		    "special_file, hardlink, output_skipped";
 	case R_EXIT_STATUS: return "an integer 0-255 or a list of them";
 	case R_TIME_WINDOW:
 		return "{\"not_before\": \"YYYY-MM-DDTHH:MM:SSZ\", \"not_after\": ...}";

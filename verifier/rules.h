@@ -16,7 +16,7 @@
  * |                    |                               | (<limit>: wall_time_ms, cpu_time_s,           |
  * |                    |                               | memory_bytes, processes, open_files,          |
  * |                    |                               | file_size_bytes, output_bytes, stdout_bytes,  |
- * |                    |                               | stderr_bytes)                                 |
+ * |                    |                               | stderr_bytes, tmp_bytes)                      |
  * | limits_enforced    | true                          | every limit enforced by a named mechanism,    |
  * |                    |                               | none best-effort                              |
  * | executor_sha256    | list of 64-hex digests        | the executor digest is in the list            |
@@ -26,7 +26,8 @@
  * | argv0              | list of strings               | argv[0] is one of them                        |
  * | exit_status        | integer or list of integers   | the run's exit status (124 timeout, 128+N     |
  * |                    |                               | signal) is one of them                        |
- * | forbidden_events   | list of event kinds           | no event of those kinds was recorded          |
+ * | forbidden_events   | list of event kinds (a known  | no event of those kinds was recorded          |
+ * |                    | kind: rules.c event_kinds)    |                                               |
  * | required_inputs    | list of 64-hex digests        | an input with each digest is present          |
  * | time_window        | {"not_before": T, "not_after": T} (RFC 3339 UTC, either optional) | start ≥ not_before and end ≤ not_after |
  * | ledger_origin      | string                        | the ledger's origin equals it                 |

@@ -193,6 +193,9 @@ test_malformed_rules_name_the_rule(void **state)
 	expect_config_error(RULE("\"time_window\": {\"after\": \"2026-01-01T00:00:00Z\"}"), "time_window");
 	expect_config_error(RULE("\"time_window\": {\"not_after\": \"yesterday\"}"), "time_window");
 	expect_config_error(RULE("\"ledger_origin\": \"\""), "ledger_origin");
+	/* A misspelt event kind would never match: refused, with the known kinds. */
+	expect_config_error(RULE("\"forbidden_events\": [\"seccom\"]"), "forbidden_events");
+	expect_config_error(RULE("\"forbidden_events\": [\"output_truncated\"]"), "output_cap");
 	expect_config_error("{\"rules\": {}}", "non-empty");
 	expect_config_error("{\"rulez\": {\"network\": \"none\"}}", "rulez");
 	expect_config_error("[1, 2]", "object");
