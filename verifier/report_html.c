@@ -336,8 +336,10 @@ report_write_html(const struct report *r, const char *path)
 		return RS_ERR_ALLOC;
 	}
 	rc = rs_write_file_atomic(path, buf, len, 0644, 0);
+	/* An output that cannot be written is an I/O error, not a missing input. */
 	if (rc != 0)
-		rc = rs_fail(rc, "writing the report %s: %s", path, rs_err_detail());
+		rc = rs_fail(rc == RS_ERR_NOT_FOUND ? RS_ERR_IO : rc, "writing the report %s: %s",
+		    path, rs_err_detail());
 	free(buf);
 	return rc;
 }
