@@ -22,6 +22,7 @@
 #include <openssl/ec.h>
 #include <openssl/x509.h>
 
+#include "attest/intoto.h"
 #include "attest/record.h"
 #include "attest/run.h"
 #include "attest/tpmtext.h"
@@ -364,6 +365,29 @@ merkle_seeds(void)
 	put("fuzz_merkle", "wrong-index", wrong, sizeof(wrong), NULL, 0);
 }
 
+/* DSSE envelopes of the corpus keys (Ed25519: fuzz_intoto's; ECDSA: another). */
+static void
+intoto_seeds(void)
+{
+	static const char stmt[] = "{\"_type\":\"https://in-toto.io/Statement/v1\","
+	    "\"subject\":[{\"name\":\"out\",\"digest\":{\"sha256\":\"00\"}}]}";
+	const char *pems[2] = { FUZZ_CP_KEY_PEM, FUZZ_SW_KEY_PEM };
+	const char *names[2] = { "ed25519", "ecdsa" };
+	struct intoto_key *k = NULL;
+	char *env = NULL;
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		CHECK(intoto_key_from_pem((const uint8_t *)pems[i], strlen(pems[i]), &k) == 0);
+		CHECK(intoto_dsse_sign(k, "application/vnd.in-toto+json", (const uint8_t *)stmt,
+		    strlen(stmt), &env, &len) == 0);
+		put("fuzz_intoto", names[i], env, len, NULL, 0);
+		free(env);
+		intoto_key_free(k);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -382,5 +406,6 @@ main(int argc, char **argv)
 	policy_seeds(argv[2]);
 	mcp_seeds();
 	merkle_seeds();
+	intoto_seeds();
 	return 0;
 }
