@@ -256,6 +256,30 @@ out:
 	return r;
 }
 
+/*
+ * 1 if every child the cache lists under directory entry ci is a plain name
+ * below d: no '/', not "." or "..", not empty (a name is used as a path
+ * relative to the directory).
+ */
+static int
+cached_names_sane(const struct walk *w, const struct ment *d, size_t ci)
+{
+	size_t j, k;
+
+	for (j = ci + 1; j < w->end[ci]; j = w->end[j]) {
+		const char *name = w->cached[j].path + d->plen + 1;
+		size_t len = w->cached[j].len - d->plen - 1;
+
+		if (w->cached[j].len <= d->plen + 1 || len == 0 ||
+		    (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+			return 0;
+		for (k = 0; k < len; k++)
+			if (name[k] == '/' || name[k] == '\0')
+				return 0;
+	}
+	return 1;
+}
+
 /* List directory d (phase 1); its subdirectories are queued under the lock. */
 static int
 list_dir(struct walk *w, struct ment *d)
@@ -277,7 +301,9 @@ list_dir(struct walk *w, struct ment *d)
 	}
 	if ((node = calloc(1, sizeof(*node))) == NULL)
 		goto out;
-	if ((c = cached_dir(w, d, &ci)) != NULL) {
+	if ((c = cached_dir(w, d, &ci)) != NULL && !cached_names_sane(w, d, ci))
+		c = NULL;           /* a cache not of our making: read the directory */
+	if (c != NULL) {
 		/* Unchanged: the same names, already in order. */
 		size_t j;
 		for (j = ci + 1; j < w->end[ci]; j = w->end[j]) {

@@ -34,6 +34,10 @@
  * with the host stat() they were measured from. An entry's digest is reused
  * only if its device, inode, type, mode, size, mtime and ctime (to the
  * nanosecond) are all unchanged; a changed or new entry is measured again.
+ * A directory whose own stat is unchanged is listed from the cache (its
+ * entries cannot have changed), each name checked to be a plain name; every
+ * entry is still stat()ed. The cache is trusted as much as the caller's
+ * home: whoever can write it can make a changed file keep its old digest.
  *
  * | field      | encoding               |
  * |------------|------------------------|
