@@ -188,8 +188,12 @@ rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned int n,
 	return 0;
 }
 
-#define NOARG SCMP_A0(SCMP_CMP_EQ, 0)
-#define EQ32(i, v) SCMP_CMP((i), SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)(v))
+/* Comparisons spelled out in full (libseccomp's macros leave datum_b implicit). */
+#define CMP(i, o, a, b) ((struct scmp_arg_cmp){ .arg = (i), .op = (o), .datum_a = (a), \
+    .datum_b = (b) })
+#define NOARG CMP(0, SCMP_CMP_EQ, 0, 0)
+#define MASKED(i, mask, v) CMP((i), SCMP_CMP_MASKED_EQ, (mask), (v))
+#define EQ32(i, v) MASKED((i), 0xffffffffu, (uint32_t)(v))
 
 /*
  * Allow syscall `name` when the low 32 bits of argument `arg` are none of
@@ -208,8 +212,7 @@ allow_except(scmp_filter_ctx ctx, const char *name, unsigned int arg,
 	for (i = 0; i < n; i++)
 		hits += (denied[i] & mask) == value;
 	if (hits == 0)
-		return rule(ctx, SCMP_ACT_ALLOW, name, 1,
-		    SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, mask, value), NOARG);
+		return rule(ctx, SCMP_ACT_ALLOW, name, 1, MASKED(arg, mask, value), NOARG);
 	if (bit < 0)
 		return 0;           /* exactly a denied value */
 	mask |= 1u << bit;
@@ -233,8 +236,7 @@ add_rules(scmp_filter_ctx ctx)
 			return r;
 	}
 	/* clone without a namespace flag; clone3 cannot be inspected. */
-	if ((r = rule(ctx, SCMP_ACT_ALLOW, "clone", 1,
-	    SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags, 0), NOARG)) != 0 ||
+	if ((r = rule(ctx, SCMP_ACT_ALLOW, "clone", 1, MASKED(0, ns_flags, 0), NOARG)) != 0 ||
 	    (r = rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NOARG, NOARG)) != 0)
 		return r;
 	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
@@ -247,10 +249,10 @@ add_rules(scmp_filter_ctx ctx)
 		return r;
 	/* The kernel truncates mode to 16 bits; S_IFMT survives that. */
 	for (i = 0; i < sizeof(node_types) / sizeof(node_types[0]); i++) {
-		if ((r = rule(ctx, SCMP_ACT_ALLOW, "mknod", 1,
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, S_IFMT, node_types[i]), NOARG)) != 0 ||
-		    (r = rule(ctx, SCMP_ACT_ALLOW, "mknodat", 1,
-		    SCMP_A2(SCMP_CMP_MASKED_EQ, S_IFMT, node_types[i]), NOARG)) != 0)
+		if ((r = rule(ctx, SCMP_ACT_ALLOW, "mknod", 1, MASKED(1, S_IFMT, node_types[i]),
+		    NOARG)) != 0 ||
+		    (r = rule(ctx, SCMP_ACT_ALLOW, "mknodat", 1, MASKED(2, S_IFMT, node_types[i]),
+		    NOARG)) != 0)
 			return r;
 	}
 	for (i = 0; i < sizeof(personality_allowed) / sizeof(personality_allowed[0]); i++) {
