@@ -125,61 +125,70 @@ found:
 	return 0;
 }
 
+/* The distinct event kinds of one run, in order. */
 static void
-count_events(struct compliance *c, const proto_record *rec)
+sample_events(const proto_record *rec, struct compliance_sample *smp)
 {
 	size_t i, j;
-	int other = 0;
+	int seen;
 
 	for (i = 0; i < rec->n_events; i++) {
 		const char *kind = rec->events[i]->kind;
-		int seen = 0;
-		/* Once per run and kind: an earlier event of this run had it. */
-		for (j = 0; j < i; j++)
-			if (strcmp(rec->events[j]->kind, kind) == 0)
-				seen = 1;
+		for (seen = 0, j = 0; j < smp->n_event_kinds && !seen; j++)
+			seen = strcmp(smp->event_kinds[j], kind) == 0;
 		if (seen)
 			continue;
-		for (j = 0; j < c->n_events; j++)
-			if (strcmp(c->events[j].kind, kind) == 0)
-				break;
-		if (j == c->n_events) {
-			if (c->n_events == COMPLIANCE_MAX_EVENT_KINDS || strlen(kind) >=
-			    sizeof(c->events[0].kind)) {
-				other = 1;
-				continue;
-			}
-			snprintf(c->events[j].kind, sizeof(c->events[j].kind), "%s", kind);
-			c->n_events++;
+		if (smp->n_event_kinds == COMPLIANCE_RUN_EVENT_KINDS ||
+		    strlen(kind) >= sizeof(smp->event_kinds[0])) {
+			smp->events_other = 1;
+			continue;
 		}
-		c->events[j].runs++;
+		snprintf(smp->event_kinds[smp->n_event_kinds++], sizeof(smp->event_kinds[0]), "%s",
+		    kind);
 	}
-	if (other)
-		c->events_other++;
 }
 
 int
-compliance_add(struct compliance *c, uint64_t index, const struct rules_subject *s)
+compliance_sample(const struct compliance *c, const struct rules_subject *s,
+    struct compliance_sample *out)
 {
-	struct rule_result res[64];
 	const proto_record *rec = s->record;
-	size_t i;
-	int failing = 0, r;
+	int r;
 
+	memset(out, 0, sizeof(*out));
 	if (rec == NULL)
-		return rs_fail(RS_ERR_INTERNAL, "compliance_add without a record");
-	if (c->n_rules > sizeof(res) / sizeof(res[0]))
+		return rs_fail(RS_ERR_INTERNAL, "compliance_sample without a record");
+	if (c->n_rules > COMPLIANCE_MAX_RULES)
 		return rs_fail(RS_ERR_INTERNAL, "more rules than rule kinds");
-	if (c->n_rules > 0 && (r = rules_eval(c->rules, s, res)) != 0)
+	if (c->n_rules > 0 && (r = rules_eval(c->rules, s, out->results)) != 0)
 		return r;
+	out->start_ns = rec->start_unix_ns;
+	if (rec->exit != NULL && rec->exit->timed_out)
+		out->exit_class = 2;
+	else if (rec->exit != NULL && rec->exit->signal != 0)
+		out->exit_class = 3;
+	else
+		out->exit_class = rules_exit_status(rec) == 0 ? 0 : 1;
+	sample_events(rec, out);
+	return 0;
+}
+
+int
+compliance_add_sample(struct compliance *c, uint64_t index,
+    const struct compliance_sample *smp)
+{
+	size_t i, j;
+	int failing = 0, other = smp->events_other;
+
 	for (i = 0; i < c->n_rules; i++) {
 		struct compliance_rule *cr = &c->rule[i];
+		const struct rule_result *res = &smp->results[i];
 		if (cr->passed + cr->failed == 0) {
-			snprintf(cr->expected, sizeof(cr->expected), "%s", res[i].expected);
-			snprintf(cr->first_actual, sizeof(cr->first_actual), "%s", res[i].actual);
+			snprintf(cr->expected, sizeof(cr->expected), "%s", res->expected);
+			snprintf(cr->first_actual, sizeof(cr->first_actual), "%s", res->actual);
 			cr->first_index = index;
 		}
-		if (res[i].pass) {
+		if (res->pass) {
 			cr->passed++;
 			continue;
 		}
@@ -188,27 +197,54 @@ compliance_add(struct compliance *c, uint64_t index, const struct rules_subject 
 		if (cr->n_kept < COMPLIANCE_KEEP) {
 			cr->kept[cr->n_kept].index = index;
 			snprintf(cr->kept[cr->n_kept].actual, sizeof(cr->kept[0].actual), "%s",
-			    res[i].actual);
+			    res->actual);
 			cr->n_kept++;
 		}
 	}
 	if (failing)
 		c->entries_failing++;
-	if (c->entries == 0 || rec->start_unix_ns < c->first_start_ns)
-		c->first_start_ns = rec->start_unix_ns;
-	if (c->entries == 0 || rec->start_unix_ns > c->last_start_ns)
-		c->last_start_ns = rec->start_unix_ns;
+	if (c->entries == 0 || smp->start_ns < c->first_start_ns)
+		c->first_start_ns = smp->start_ns;
+	if (c->entries == 0 || smp->start_ns > c->last_start_ns)
+		c->last_start_ns = smp->start_ns;
 	c->entries++;
-	if (rec->exit != NULL && rec->exit->timed_out)
-		c->timed_out++;
-	else if (rec->exit != NULL && rec->exit->signal != 0)
-		c->signalled++;
-	else if (rules_exit_status(rec) == 0)
-		c->exit_zero++;
-	else
-		c->exit_nonzero++;
-	count_events(c, rec);
-	return count_day(c, rec->start_unix_ns, failing);
+	switch (smp->exit_class) {
+	case 0: c->exit_zero++; break;
+	case 1: c->exit_nonzero++; break;
+	case 2: c->timed_out++; break;
+	default: c->signalled++; break;
+	}
+	for (i = 0; i < smp->n_event_kinds; i++) {
+		for (j = 0; j < c->n_events; j++)
+			if (strcmp(c->events[j].kind, smp->event_kinds[i]) == 0)
+				break;
+		if (j == c->n_events) {
+			if (c->n_events == COMPLIANCE_MAX_EVENT_KINDS) {
+				other = 1;
+				continue;
+			}
+			memcpy(c->events[j].kind, smp->event_kinds[i], sizeof(c->events[j].kind));
+			c->n_events++;
+		}
+		c->events[j].runs++;
+	}
+	if (other)
+		c->events_other++;     /* runs with kinds not listed */
+	return count_day(c, smp->start_ns, failing);
+}
+
+int
+compliance_add(struct compliance *c, uint64_t index, const struct rules_subject *s)
+{
+	struct compliance_sample *smp;
+	int r;
+
+	if ((smp = malloc(sizeof(*smp))) == NULL)
+		return RS_ERR_ALLOC;
+	if ((r = compliance_sample(c, s, smp)) == 0)
+		r = compliance_add_sample(c, index, smp);
+	free(smp);
+	return r;
 }
 
 size_t

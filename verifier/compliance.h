@@ -68,14 +68,40 @@ struct compliance {
 	uint64_t events_other;          /* runs whose event kinds did not fit */
 };
 
+/* Rule kinds: no rules file holds more rules than this. */
+#define COMPLIANCE_MAX_RULES 32
+/* Distinct event kinds taken from one run. */
+#define COMPLIANCE_RUN_EVENT_KINDS 16
+
+/*
+ * What one run contributes, computed from its record alone: the rules'
+ * verdicts and the statistics. compliance_sample() is safe to call from
+ * several threads at once on the same compliance (it reads only the
+ * rules), so the records can be evaluated and freed where they were
+ * parsed; compliance_add_sample() then counts samples in ledger order.
+ */
+struct compliance_sample {
+	int64_t start_ns;
+	int exit_class;                 /* 0 exited 0, 1 non-zero, 2 timed out, 3 signalled */
+	char event_kinds[COMPLIANCE_RUN_EVENT_KINDS][32];   /* distinct kinds, in order */
+	size_t n_event_kinds;
+	int events_other;               /* kinds that did not fit */
+	struct rule_result results[COMPLIANCE_MAX_RULES];   /* rules_count() of them */
+};
+
 /* rules may be NULL (statistics only). Caller frees with compliance_free(). */
 int compliance_new(const struct rules *rules, struct compliance **out);
 void compliance_free(struct compliance *c);
 
-/*
- * Feed one verified entry (entries in ledger order): evaluates every rule
- * on s and counts it. RS_ERR_ALLOC; rules_eval's errors.
- */
+/* Evaluate one verified run into *out (thread-safe, see above). */
+int compliance_sample(const struct compliance *c, const struct rules_subject *s,
+    struct compliance_sample *out);
+
+/* Count the sample of entry index (entries in ledger order). RS_ERR_ALLOC. */
+int compliance_add_sample(struct compliance *c, uint64_t index,
+    const struct compliance_sample *smp);
+
+/* compliance_sample() then compliance_add_sample(). */
 int compliance_add(struct compliance *c, uint64_t index, const struct rules_subject *s);
 
 /* Number of rules with at least one failure. */

@@ -175,35 +175,43 @@ struct ljob {
 	/* The stored checkpoint after it could not be read: reason. */
 	int cp_next_bad;
 	char cp_next_reason[256];
-	/* Worker results. */
+	/*
+	 * Worker results. What the worker parses it also frees (memory freed
+	 * by another thread than the one that allocated it costs glibc's
+	 * allocator dearly): the record is reduced to its compliance sample,
+	 * the checkpoint to the fields the walk compares.
+	 */
 	int sig_r;                      /* attest_envelope_verify's return */
 	char sig_reason[512];
 	struct attest_verdict verdict;
-	proto_record *record;           /* owned; when the walk gathers compliance */
-	proto_envelope *envelope;       /* owned; when rules need the TPM evidence */
+	int sample_r;                   /* compliance_sample's return */
+	struct compliance_sample sample;    /* when the walk gathers compliance */
 	int cp_r;                       /* checkpoint_open's return */
 	char cp_reason[256];
-	struct checkpoint *cp;          /* owned */
+	char cp_origin[CHECKPOINT_NAME_MAX + 1];
+	uint64_t cp_claimed_size;
+	uint8_t cp_root[MERKLE_HASH_LEN];
 };
 
 /* What the workers share, read-only. */
 struct wctx {
 	const struct attest_trust *trust;
 	const struct checkpoint_trust *cp_trust;
-	int want_record;
-	int want_envelope;
+	const struct compliance *compliance;    /* NULL: no samples */
+	const char *origin;             /* the ledger's origin, for the rules */
+	int want_envelope;              /* the rules read the TPM evidence */
 };
 
+/* Free what the job owns; the slot itself is zeroed by vpool_release(). */
 static void
 ljob_clear(struct ljob *j)
 {
 	ledger_row_free(j->row);
 	proto_entry_free(j->entry);
 	free(j->cp_note);
-	proto_record_free(j->record);
-	proto_envelope_free(j->envelope);
-	checkpoint_free(j->cp);
-	memset(j, 0, sizeof(*j));
+	j->row = NULL;
+	j->entry = NULL;
+	j->cp_note = NULL;
 }
 
 /* Open a stored checkpoint: signed when checkpoint keys are trusted. */
@@ -221,21 +229,41 @@ verify_job(void *ctx, void *arg)
 {
 	const struct wctx *c = ctx;
 	struct ljob *j = arg;
+	proto_record *rec = NULL;
+	proto_envelope *env = NULL;
+	struct checkpoint *cp = NULL;
+	struct rules_subject s;
 
 	rs_err_clear();
 	j->sig_r = attest_envelope_verify(j->entry->envelope.data, j->entry->envelope.len,
-	    c->trust, &j->verdict, c->want_record ? &j->record : NULL);
-	if (j->sig_r != 0)
+	    c->trust, &j->verdict, c->compliance != NULL ? &rec : NULL);
+	if (j->sig_r != 0) {
 		snprintf(j->sig_reason, sizeof(j->sig_reason), "%s", rs_err_detail());
-	else if (c->want_envelope &&
-	    proto_envelope_unpack(j->entry->envelope.data, j->entry->envelope.len,
-	    &j->envelope) != 0)
-		j->envelope = NULL;     /* it verified, so it parses: not reached */
+	} else if (c->compliance != NULL) {
+		/* It verified, so it parses: the envelope is read again for the TPM evidence. */
+		if (c->want_envelope)
+			(void)proto_envelope_unpack(j->entry->envelope.data, j->entry->envelope.len,
+			    &env);
+		memset(&s, 0, sizeof(s));
+		s.record = rec;
+		s.envelope = env;
+		s.trust = compliance_trust_of_root(j->verdict.root);
+		s.origin = c->origin;
+		j->sample_r = compliance_sample(c->compliance, &s, &j->sample);
+	}
 	if (j->has_cp) {
 		rs_err_clear();
-		if ((j->cp_r = open_cp(c->cp_trust, j->cp_note, j->cp_len, &j->cp)) != 0)
+		if ((j->cp_r = open_cp(c->cp_trust, j->cp_note, j->cp_len, &cp)) != 0) {
 			snprintf(j->cp_reason, sizeof(j->cp_reason), "%s", rs_err_detail());
+		} else {
+			snprintf(j->cp_origin, sizeof(j->cp_origin), "%s", cp->origin);
+			j->cp_claimed_size = cp->size;
+			memcpy(j->cp_root, cp->root, MERKLE_HASH_LEN);
+		}
 	}
+	checkpoint_free(cp);
+	proto_envelope_free(env);
+	proto_record_free(rec);
 }
 
 /* The state of one walk. */
@@ -347,6 +375,7 @@ static int
 check_cp(struct walk *w, uint64_t cp_size, int open_r, const char *reason,
     const struct checkpoint *c)
 {
+	/* c: origin, size and root as the checkpoint states them (signature checked). */
 	uint8_t root[MERKLE_HASH_LEN];
 	char want[2 * MERKLE_HASH_LEN + 1], got[2 * MERKLE_HASH_LEN + 1];
 	int r;
@@ -663,8 +692,15 @@ take_back(struct walk *w, struct ljob *j)
 		return r;
 	if (w->failed)
 		return 0;
-	if (j->has_cp && (r = check_cp(w, j->cp_size, j->cp_r, j->cp_reason, j->cp)) != 0)
-		return r;
+	if (j->has_cp) {
+		struct checkpoint c;
+		memset(&c, 0, sizeof(c));
+		c.origin = j->cp_origin;
+		c.size = j->cp_claimed_size;
+		memcpy(c.root, j->cp_root, MERKLE_HASH_LEN);
+		if ((r = check_cp(w, j->cp_size, j->cp_r, j->cp_reason, &c)) != 0)
+			return r;
+	}
 	if (!w->failed && j->cp_next_bad) {
 		report_global(rep, VERIFY_CHECK_CHECKPOINTS, "%s", j->cp_next_reason);
 		w->failed = 1;
@@ -673,13 +709,9 @@ take_back(struct walk *w, struct ljob *j)
 		return r;
 	rep->entries = n + 1;
 	if (w->opts->compliance != NULL) {
-		struct rules_subject s;
-		memset(&s, 0, sizeof(s));
-		s.record = j->record;
-		s.envelope = j->envelope;
-		s.trust = compliance_trust_of_root(j->verdict.root);
-		s.origin = ledger_origin(w->l);
-		if ((r = compliance_add(w->opts->compliance, n, &s)) != 0)
+		if (j->sample_r != 0)
+			return rs_fail(j->sample_r, "entry %" PRIu64 ": evaluating the rules failed", n);
+		if ((r = compliance_add_sample(w->opts->compliance, n, &j->sample)) != 0)
 			return r;
 	}
 	if (w->opts->progress != NULL && (n + 1) % PROGRESS_EVERY == 0)
@@ -980,7 +1012,8 @@ verify_ledger_gaps(const char *path, const struct attest_trust *trust,
 	tpmq_tss2_quiet();
 	wc.trust = trust;
 	wc.cp_trust = opts->cp_trust;
-	wc.want_record = opts->compliance != NULL;
+	wc.compliance = opts->compliance;
+	wc.origin = ledger_origin(w.l);
 	wc.want_envelope = opts->compliance != NULL && opts->compliance->n_rules > 0;
 	if ((r = vpool_new(threads - 1, (size_t)JOBS_PER_THREAD * threads, sizeof(struct ljob),
 	    verify_job, &wc, &pool)) != 0)
@@ -991,10 +1024,12 @@ verify_ledger_gaps(const char *path, const struct attest_trust *trust,
 		if (w.reading && (j = vpool_slot(pool)) != NULL) {
 			if ((r = read_ahead(&w, j, &filled)) != 0)
 				goto out;
-			if (filled)
+			if (filled) {
 				vpool_submit(pool);
-			else
+			} else {
 				ljob_clear(j);
+				memset(j, 0, sizeof(*j));   /* the slot stays free: as vpool gave it */
+			}
 			continue;
 		}
 		if ((j = vpool_head(pool, &ran)) == NULL)
