@@ -346,6 +346,8 @@ ledger_checks(const struct verify_report *rep, int since, struct report *rp)
 		    "checkpoint (%" PRIu64 "-%" PRIu64 "; entries before %" PRIu64 " not re-read)",
 		    n - rep->first_checked, rep->first_checked, n > 0 ? n - 1 : 0,
 		    rep->first_checked);
+	else if (n == 1)
+		snprintf(range, sizeof(range), "the one entry (0)");
 	else
 		snprintf(range, sizeof(range), "all %" PRIu64 " entries (0-%" PRIu64 ")", n,
 		    n > 0 ? n - 1 : 0);
