@@ -99,7 +99,8 @@ with Env() as e:
     # A different exit status is a divergence too.
     coin = run_and_export("coin", keep, "sh", "-c", "exit $(( $(od -An -N1 -tu1 /dev/urandom) % 2 + 2 ))",
                           want=None)
-    for _ in range(6):
+    # Each replay flips again: 40 matches in a row has odds 2^-40.
+    for _ in range(40):
         p = e.verify("replay", coin, "--trust", e.trust, "--home", e.home, "--json")
         jj = json.loads(p.stdout)
         if art(jj, "exit_status")["verdict"] == "diverged":
@@ -107,7 +108,7 @@ with Env() as e:
                     art(jj, "exit_status")["replay"]} == {2, 3}, f"exit status: {jj}")
             break
     else:
-        sys.exit("FAIL: six replays of a coin flip all matched")
+        sys.exit("FAIL: forty replays of a coin flip all matched")
 
     # A changed input blob is refused, naming the input; nothing is run.
     data = open(src, "rb").read()
