@@ -339,24 +339,7 @@ cmd_bundle(int argc, char **argv)
 	bundle_checks(&rep, rp);
 	report_add_rules(rp);
 	verdict_text(&rep, rp->verdict, sizeof(rp->verdict));
-	status = rp->exit_status;
-	if (json) {
-		if ((r = print_json(path, &rep, rp)) != 0) {
-			rs_error_code(r, "building the JSON report");
-			status = rs_exit_for_err(r);
-			goto out;
-		}
-	} else if (!quiet) {
-		report_print_human(rp, stdout);
-	}
-	if (report_path != NULL) {
-		rs_err_clear();
-		if ((r = report_write_html(rp, report_path)) != 0) {
-			rs_error_code(r, "cannot write the HTML report");
-			status = rs_exit_for_err(r);
-			goto out;
-		}
-	}
+	status = vcli_emit(rp, json, json ? print_json(path, &rep, rp) : 0, quiet, report_path);
 out:
 	status = vcli_finish(status);
 	free(rp);

@@ -749,25 +749,8 @@ cmd_ledger(int argc, char **argv)
 	verdict_text(&rep, vf);
 	fclose(vf);
 	snprintf(rp->verdict, sizeof(rp->verdict), "%s", vtext != NULL ? vtext : "");
-	status = rp->exit_status;
-
-	if (json) {
-		if ((r = print_ledger_json(path, &rep, rp, since)) != 0) {
-			rs_error_code(r, "building the JSON report");
-			status = rs_exit_for_err(r);
-			goto out;
-		}
-	} else if (!quiet) {
-		report_print_human(rp, stdout);
-	}
-	if (report_path != NULL) {
-		rs_err_clear();
-		if ((r = report_write_html(rp, report_path)) != 0) {
-			rs_error_code(r, "cannot write the HTML report");
-			status = rs_exit_for_err(r);
-			goto out;
-		}
-	}
+	status = vcli_emit(rp, json, json ? print_ledger_json(path, &rep, rp, since) : 0, quiet,
+	    report_path);
 out:
 	status = vcli_finish(status);
 	attest_trust_free(trust);

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "common/exitcode.h"
 #include "common/log.h"
+#include "verifier/report.h"
 
 int
 vcli_usage_error(const char *help_cmd, const char *fmt, ...)
@@ -64,4 +66,25 @@ vcli_finish(int status)
 		return RS_EXIT_IOERR;
 	}
 	return status;
+}
+
+int
+vcli_emit(const struct report *rp, int json, int json_r, int quiet, const char *html_path)
+{
+	int r;
+
+	if (json && json_r != 0) {
+		rs_error_code(json_r, "building the JSON report");
+		return rs_exit_for_err(json_r);
+	}
+	if (!json && !quiet)
+		report_print_human(rp, stdout);
+	if (html_path != NULL) {
+		rs_err_clear();
+		if ((r = report_write_html(rp, html_path)) != 0) {
+			rs_error_code(r, "cannot write the HTML report");
+			return rs_exit_for_err(r);
+		}
+	}
+	return rp->exit_status;
 }

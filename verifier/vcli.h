@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+struct report;
+
 #define VCLI_PROG "runseal-verify"
 #define VCLI_JSON_SCHEMA "runseal-verify/v1"
 
@@ -31,6 +33,15 @@ int vcli_option_error(int c, int optopt_c, const char *arg, const char *help_cmd
  * NULL on allocation failure.
  */
 json_t *vcli_json_text(const char *s);
+
+/*
+ * Emit a finished report: with json, json_r is the JSON printer's result
+ * (a failure is reported and its exit status returned, nothing else is
+ * written); without, the human report unless quiet. Then the HTML report
+ * when html_path is set. Returns rp->exit_status, or the exit status of
+ * the first failure.
+ */
+int vcli_emit(const struct report *rp, int json, int json_r, int quiet, const char *html_path);
 
 /*
  * Flush stdout: a verdict that did not reach stdout must not pass for one.
