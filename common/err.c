@@ -102,8 +102,9 @@ rs_exit_for_err(int err)
 	case RS_ERR_IO:
 	case RS_ERR_NO_SPACE:
 	case RS_ERR_PERMISSION:
-	case RS_ERR_DB:
-	case RS_ERR_BUSY: return RS_EXIT_IOERR;
+	case RS_ERR_DB: return RS_EXIT_IOERR;
+	case RS_ERR_BUSY: return RS_EXIT_TEMPFAIL;
+	case RS_ERR_TPM: return RS_EXIT_UNAVAILABLE;
 	case RS_ERR_CONFIG:
 	case RS_ERR_EXISTS: return RS_EXIT_CONFIG;
 	case RS_ERR_VERIFY: return RS_EXIT_VERIFY_FAILED;

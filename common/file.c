@@ -41,7 +41,8 @@ rs_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
 
 	*out = NULL;
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+	/* O_NONBLOCK: a FIFO in a file's place is refused below, not waited on. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
 		r = rs_fail(rs_err_from_errno(errno), "%s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -147,7 +148,9 @@ rs_write_file_atomic(const char *path, const void *data, size_t len,
 		*slash = '\0';
 	}
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)) < 0) {
-		r = rs_fail(rs_err_from_errno(errno), "%s: %s", tmp, strerror(errno));
+		/* An output's missing directory is an I/O error, not a missing input. */
+		r = rs_fail(errno == ENOENT || errno == ENOTDIR ? RS_ERR_IO :
+		    rs_err_from_errno(errno), "creating %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, mode) != 0 || (r = rs_write_all(fd, data, len)) != 0 ||

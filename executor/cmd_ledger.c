@@ -465,7 +465,7 @@ prove_inclusion(struct ledger *l, uint64_t index, uint64_t size, int have_size, 
 	if (!have_size && (r = ledger_checkpoint_latest(l, &size, &note, &len)) != 0)
 		goto out;
 	if (index >= size) {
-		r = rs_fail(RS_ERR_USAGE, "entry %" PRIu64 " is not in the tree of size %" PRIu64,
+		r = rs_fail(RS_ERR_NOT_FOUND, "entry %" PRIu64 " is not in the tree of size %" PRIu64,
 		    index, size);
 		goto out;
 	}

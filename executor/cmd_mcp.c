@@ -797,6 +797,40 @@ static const char mcp_usage[] =
 "  --rules-dir DIR    compliance rules callers may name: DIR/NAME.json\n"
 "  --audit-log FILE   one JSON audit event per run (default: $RUNSEAL_AUDIT_LOG)\n";
 
+/* opt DIR must be a directory. */
+static int
+check_dir(const char *opt, const char *dir)
+{
+	struct stat st;
+
+	if (dir == NULL)
+		return 0;
+	if (stat(dir, &st) != 0)
+		return rs_fail(rs_err_from_errno(errno), "%s %s: %s", opt, dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return rs_fail(RS_ERR_USAGE, "%s %s: not a directory", opt, dir);
+	return 0;
+}
+
+/* The server's files and directories, checked once before serving. */
+static int
+check_config(const struct mcp_ctx *c)
+{
+	struct exec_policy *p = NULL;
+	int r;
+
+	if (c->policy != NULL) {
+		if ((r = exec_policy_load(c->policy, &p)) != 0)
+			return r;
+		exec_policy_free(p);
+	}
+	if ((r = check_dir("--policy-dir", c->policy_dir)) != 0 ||
+	    (r = check_dir("--input-root", c->input_root)) != 0 ||
+	    (r = check_dir("--rules-dir", c->rules_dir)) != 0)
+		return r;
+	return 0;
+}
+
 int
 cmd_mcp(int argc, char **argv, const struct cli_global *g)
 {
@@ -854,6 +888,12 @@ cmd_mcp(int argc, char **argv, const struct cli_global *g)
 	}
 	if ((r = cli_home(home_flag, g, 1, &home)) != 0)
 		return rs_exit_for_err(r);
+	/* Refuse a bad configuration at start, not at the first tool call. */
+	if ((r = check_config(&ctx)) != 0) {
+		rs_error("mcp: %s", rs_err_detail());
+		free(home);
+		return rs_exit_for_err(r);
+	}
 	ctx.home = home;
 	build_execute_out();
 	r = mcp_serve(stdin, stdout, &info, tools, sizeof(tools) / sizeof(tools[0]), &ctx);

@@ -21,6 +21,7 @@
 #include "common/exitcode.h"
 #include "common/file.h"
 #include "common/home.h"
+#include "common/interrupt.h"
 #include "common/log.h"
 #include "executor/cli.h"
 #include "executor/exec.h"
@@ -240,6 +241,11 @@ cmd_run(int argc, char **argv, const struct cli_global *g)
 			goto out;
 		}
 	}
+	/* SIGINT/SIGTERM/SIGHUP stop the program, never an append (pipeline.h). */
+	if ((r = rs_interrupt_catch()) != 0) {
+		rs_error("%s", rs_err_detail());
+		goto out;
+	}
 	if (optind >= argc) {
 		rs_error("run: no command given (usage: runseal run [OPTIONS] -- CMD [ARG...])");
 		goto out;
@@ -264,10 +270,21 @@ cmd_run(int argc, char **argv, const struct cli_global *g)
 	req.stdout_fd = json ? -1 : STDOUT_FILENO;
 	req.stderr_fd = json ? -1 : STDERR_FILENO;
 	req.host_env = environ;
+	req.stop_fd = rs_interrupt_fd();
 	if ((r = pipeline_run(&req, &res)) != 0) {
-		rs_error("%s", rs_err_detail());
+		if (rs_interrupted() != 0) {
+			/* As a shell reports a command it interrupted: 128 + the signal. */
+			rs_error("interrupted by SIG%s: %s; nothing was appended",
+			    sigabbrev_np(rs_interrupted()), rs_err_detail());
+			status = RS_EXIT_SIGNAL_BASE + rs_interrupted();
+		} else {
+			rs_error("%s", rs_err_detail());
+		}
 		goto out;
 	}
+	if (rs_interrupted() != 0)
+		rs_warn("SIG%s arrived during the append: entry %llu is complete",
+		    sigabbrev_np(rs_interrupted()), (unsigned long long)res.appended.index);
 	/* Appended: from here on the exit status is the program's. */
 	status = res.exit_status;
 	if (json) {

@@ -630,6 +630,7 @@ exec_run(const struct exec_request *req, struct attest_run **out)
 	spec.stderr_cap = p->limits[EXEC_LIMIT_STDERR_BYTES];
 	spec.stdout_fd = req->stdout_fd;
 	spec.stderr_fd = req->stderr_fd;
+	spec.stop_fd = req->stop_fd;
 	run->start_unix_ns = now_unix_ns();
 	r = exec_sandbox_run(&spec, sr);
 	run->end_unix_ns = now_unix_ns();

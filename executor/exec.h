@@ -65,6 +65,8 @@ struct exec_request {
 	int stderr_fd;              /* the policy's caps) and stderr; -1 for none */
 	char *const *host_env;      /* the caller's environment, filtered by policy */
 	int remeasure;              /* hash the whole rootfs again, trusting no cache */
+	int stop_fd;                /* readable: stop the program, fail with
+	                             * RS_ERR_INTERRUPTED; 0 (zeroed) or -1: none */
 	const char *cache_dir;      /* measurement cache directory, or NULL: derived
 	                             * from host_env ($RUNSEAL_CACHE, else
 	                             * $XDG_CACHE_HOME/runseal, else

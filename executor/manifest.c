@@ -26,6 +26,7 @@
 
 #include "common/err.h"
 #include "common/file.h"
+#include "common/interrupt.h"
 
 #define CTX "runseal/v1/rootfs"
 #define CACHE_MAGIC "RSMANIF1"
@@ -394,6 +395,13 @@ out:
 	return r;
 }
 
+static int
+interrupted(void)
+{
+	return rs_fail(RS_ERR_INTERRUPTED, "measuring the rootfs: stopped by signal %d",
+	    rs_interrupted());
+}
+
 static void *
 walk_worker(void *arg)
 {
@@ -406,6 +414,10 @@ walk_worker(void *arg)
 			pthread_cond_wait(&w->cv, &w->mu);
 		if (w->failed || (w->n_stack == 0 && w->busy == 0))
 			break;
+		if (rs_interrupted()) {
+			w->failed = 1;      /* the caller tells the two apart */
+			break;
+		}
 		d = w->stack[--w->n_stack];
 		w->busy++;
 		pthread_mutex_unlock(&w->mu);
@@ -470,7 +482,8 @@ hash_worker(void *arg)
 	struct walk *w = arg;
 	size_t i;
 
-	while ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->n_todo)
+	while ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->n_todo &&
+	    !rs_interrupted())
 		measure_one(w, w->todo[i]);
 	return NULL;
 }
@@ -849,7 +862,7 @@ exec_manifest_digest(const struct exec_manifest_item *items, size_t n,
 	}
 	parallel(walk_worker, &w, threads);
 	if (w.failed) {
-		r = RS_ERR_ALLOC;
+		r = rs_interrupted() ? interrupted() : RS_ERR_ALLOC;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -873,6 +886,10 @@ exec_manifest_digest(const struct exec_manifest_item *items, size_t n,
 
 	/* Phase 3. */
 	parallel(hash_worker, &w, threads);
+	if (rs_interrupted()) {
+		r = interrupted();
+		goto out;
+	}
 
 	/* Phase 4. */
 	if ((r = digest_entries(flat, n_flat, digest)) != 0)

@@ -75,7 +75,8 @@ struct exec_manifest_stats {
  * cache); with trust_cache 0 it is not read, only rewritten (--remeasure).
  * threads >= 1 walk and hash in parallel. A cache that cannot be written is
  * not an error. RS_ERR_IO (detail naming the path) when the tree cannot be
- * walked at all.
+ * walked at all; RS_ERR_INTERRUPTED, writing no cache, once rs_interrupted()
+ * (common/interrupt.h) is set during the walk.
  */
 int exec_manifest_digest(const struct exec_manifest_item *items, size_t n,
     const char *cache_file, int trust_cache, int threads,

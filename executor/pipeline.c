@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +38,17 @@ static int
 step_failed(int r, const char *step)
 {
 	return rs_fail(r, "%s: %s", step, rs_err_detail()[0] ? rs_err_detail() : rs_strerror(r));
+}
+
+/* RS_ERR_INTERRUPTED when a stop was requested (stop_fd readable), else 0. */
+static int
+check_stop(int stop_fd, const char *before)
+{
+	struct pollfd pf = { .fd = stop_fd, .events = POLLIN };
+
+	if (stop_fd > STDERR_FILENO && poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN) != 0)
+		return rs_fail(RS_ERR_INTERRUPTED, "stopped on request before %s", before);
+	return 0;
 }
 
 /* Copy a captured stream to the caller's descriptor (keep_blobs runs). */
@@ -89,7 +101,9 @@ pipeline_run(const struct pipeline_request *req, struct pipeline_result *res)
 	memset(&sc, 0, sizeof(sc));
 	rs_err_clear();
 	if ((r = exec_policy_load(req->policy_path, &policy)) != 0) {
-		r = step_failed(r, req->policy_path ? req->policy_path : "default policy");
+		/* exec_policy_load's detail names the policy file. */
+		if (req->policy_path == NULL)
+			r = step_failed(r, "default policy");
 		goto out;
 	}
 	if (req->rootfs != NULL && (r = exec_policy_override_rootfs(policy, req->rootfs)) != 0)
@@ -153,7 +167,9 @@ pipeline_run(const struct pipeline_request *req, struct pipeline_result *res)
 	ereq.stderr_fd = keep ? efd : req->stderr_fd;
 	ereq.host_env = req->host_env;
 	ereq.remeasure = req->remeasure;
-	if ((r = exec_run(&ereq, &run)) != 0) {
+	ereq.stop_fd = req->stop_fd;
+	if ((r = check_stop(req->stop_fd, "the program started")) != 0 ||
+	    (r = exec_run(&ereq, &run)) != 0) {
 		r = step_failed(r, "run");
 		goto out;
 	}
@@ -176,6 +192,11 @@ pipeline_run(const struct pipeline_request *req, struct pipeline_result *res)
 	sc.signer = signer;
 	sc.record = record;
 	sc.record_len = record_len;
+	/* The last point a stop is honoured: an append is never cut short. */
+	if ((r = check_stop(req->stop_fd, "the append")) != 0) {
+		r = step_failed(r, "recording the run");
+		goto out;
+	}
 	if ((r = ledger_append(ledger, seal_cb, &sc, &res->appended)) != 0) {
 		r = step_failed(r, "appending to the ledger (nothing was recorded)");
 		if (attest_signer_tpm_extends(signer) > 0)

@@ -5,7 +5,10 @@
  *
  * Either the run is appended as one complete entry (return 0), or nothing
  * is appended and a negative RS_ERR_* is returned with an rs_fail() detail
- * that says which step failed.
+ * that says which step failed. A stop request (stop_fd readable) is
+ * honoured up to the append and ignored from then on: it stops the program
+ * or the steps before the append (RS_ERR_INTERRUPTED, nothing appended),
+ * never an append under way.
  *
  * With the policy's keep_blobs, the run's bytes (inputs, outputs, stdout,
  * stderr) are put in the home's blob store before the append, so every
@@ -38,6 +41,8 @@ struct pipeline_request {
 	const char *rootfs;             /* NULL: the policy's; else an absolute directory */
 	int remeasure;                  /* rehash the rootfs, trusting no cached digest */
 	const char *audit_log;          /* audit event file (executor/audit.h), or NULL */
+	int stop_fd;                    /* readable: stop the run, append nothing
+	                                 * (RS_ERR_INTERRUPTED); 0 or -1: none */
 };
 
 struct pipeline_result {

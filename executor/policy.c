@@ -730,8 +730,9 @@ exec_policy_load(const char *path, struct exec_policy **out)
 	if ((r = policy_defaults(&p)) != 0)
 		goto out;
 	if (path != NULL && strcmp(path, "default") != 0) {
+		/* rs_read_file's detail names the file already. */
 		if ((r = rs_read_file(path, POLICY_MAX_BYTES, &buf, &len)) != 0) {
-			r = rs_fail(r, "policy %s: %s", path, rs_err_detail());
+			r = rs_fail(r, "policy %s", rs_err_detail());
 			goto out;
 		}
 		if ((root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES,
@@ -740,8 +741,15 @@ exec_policy_load(const char *path, struct exec_policy **out)
 			    jerr.line, jerr.column, jerr.text);
 			goto out;
 		}
-		if ((r = parse_top(root, p)) != 0)
+		if ((r = parse_top(root, p)) != 0) {
+			/* Name the file: "policy FILE: unknown key ..." */
+			const char *d = rs_err_detail();
+
+			if (strncmp(d, "policy: ", 8) == 0)
+				d += 8;
+			r = rs_fail(r, "policy %s: %s", path, d);
 			goto out;
+		}
 	}
 	if ((r = canonicalise(p)) != 0)
 		goto out;

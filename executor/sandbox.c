@@ -49,6 +49,7 @@
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1124,7 +1125,7 @@ struct run_state {
 	struct exec_stream out, err;
 	struct reports *rp;
 	int rep_fd, sync_fd, listener, pidfd;
-	int reaped, killed, rep_eof, sync_eof;
+	int reaped, killed, stopped, rep_eof, sync_eof;
 	pid_t pid;                  /* init while it is not reaped, else -1 */
 };
 
@@ -1165,7 +1166,8 @@ run_loop(const struct exec_sandbox_spec *spec, struct run_state *st,
 {
 	int64_t deadline = mono_ms() + (int64_t)spec->wall_time_ms, grace = 0;
 	int64_t cpu_check = mono_ms() + CPU_POLL_MS;
-	struct pollfd pf[6];
+	struct pollfd pf[7];
+	nfds_t stop;
 	int r;
 
 	for (;;) {
@@ -1207,9 +1209,18 @@ run_loop(const struct exec_sandbox_spec *spec, struct run_state *st,
 			pf[n++] = (struct pollfd){ .fd = st->sync_fd, .events = POLLIN };
 		if (st->listener >= 0)
 			pf[n++] = (struct pollfd){ .fd = st->listener, .events = POLLIN };
+		stop = n;
+		if (!st->reaped && !st->killed && spec->stop_fd > STDERR_FILENO)
+			pf[n++] = (struct pollfd){ .fd = spec->stop_fd, .events = POLLIN };
 		rc = poll(pf, n, (int)(wait_ms > 0 ? wait_ms : 0));
 		if (rc < 0 && errno != EINTR)
 			return rs_fail(RS_ERR_SANDBOX, "sandbox: poll: %s", strerror(errno));
+		/* A stop request: kill now, then drain and reap as after a timeout. */
+		if (stop < n && rc > 0 && (pf[stop].revents & POLLIN) != 0) {
+			(void)syscall(SYS_pidfd_send_signal, st->pidfd, SIGKILL, NULL, 0);
+			st->killed = 1;
+			st->stopped = 1;
+		}
 		/* Serve whatever is ready; every read is non-blocking, so try each. */
 		if (!st->sync_eof && (r = take_sync(st, res)) != 0)
 			return r;
@@ -1298,6 +1309,7 @@ exec_sandbox_run(const struct exec_sandbox_spec *spec, struct exec_sandbox_resul
 	struct run_state st;
 	struct child c;
 	struct rusage ru;
+	sigset_t all, saved_mask;
 	uint8_t *iobuf = NULL;
 	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 };
 	int psync[2] = { -1, -1 };
@@ -1355,8 +1367,17 @@ exec_sandbox_run(const struct exec_sandbox_spec *spec, struct exec_sandbox_resul
 	/* The cgroup namespace comes later, once init is in the run's group. */
 	if (spec->cgroup != NULL)
 		cg_fd = exec_cgroup_clone_fd(spec->cgroup);
+	/*
+	 * The child starts with every signal blocked: until step_signals resets
+	 * the dispositions, a handler of ours must not run in it (it would
+	 * write to descriptors that are the child's by then).
+	 */
+	sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &saved_mask);
 	st.pid = raw_clone(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
 	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD, &st.pidfd, cg_fd);
+	if (st.pid != 0)
+		(void)pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
 	if (st.pid < 0) {
 		r = rs_fail(RS_ERR_SANDBOX, "sandbox: clone3 with new namespaces: %s",
 		    strerror(errno));
@@ -1392,6 +1413,11 @@ exec_sandbox_run(const struct exec_sandbox_spec *spec, struct exec_sandbox_resul
 	}
 	if ((r = run_loop(spec, &st, res, iobuf, &ws, &ru)) != 0)
 		goto out;
+	if (st.stopped && !st.rp->exited) {
+		r = rs_fail(RS_ERR_INTERRUPTED, "sandbox: stopped on request: the program "
+		    "was killed before it ended");
+		goto out;
+	}
 	res->usage = ru;
 	/* Every process of the group is gone: its counters are final. */
 	exec_cgroup_stats(spec->cgroup, &res->cg);

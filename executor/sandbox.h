@@ -75,6 +75,8 @@ struct exec_sandbox_spec {
 	uint64_t stderr_cap;
 	int stdout_fd;              /* copy of the program's stdout goes here, or -1 */
 	int stderr_fd;              /* copy of its stderr, or -1 */
+	int stop_fd;                /* readable: kill the program, return RS_ERR_INTERRUPTED;
+	                               0 (a zeroed spec) or -1: none */
 };
 
 struct exec_stream_result {
@@ -103,7 +105,9 @@ struct exec_sandbox_result {
  * Run spec->argv in the sandbox until it exits or a limit. Returns 0 when
  * the program ran or failed to execute (exec_errno set, exit_code 127 for
  * ENOENT/ENOTDIR, else 126); RS_ERR_SANDBOX with a detail naming the step
- * and errno when a setup step failed, in which case nothing ran. Whatever
+ * and errno when a setup step failed, in which case nothing ran;
+ * RS_ERR_INTERRUPTED when spec->stop_fd became readable before the program
+ * ended (it is then killed, and no result is given). Whatever
  * the result, no process of the sandbox is left when it returns; on success
  * res->out_fd is the caller's to close. The caller must not ignore SIGCHLD
  * (the status would be lost); the children use raw clone3() and only

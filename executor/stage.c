@@ -30,7 +30,8 @@ stage_one(const struct exec_input *in, int dir_fd, uid_t uid, gid_t gid,
 	struct stat st;
 	int src = -1, dst = -1, r = RS_ERR_INTERNAL;
 
-	if ((src = open(in->path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+	/* O_NONBLOCK: the open of a FIFO must not wait for a writer (refused below). */
+	if ((src = open(in->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
 		r = rs_fail(errno == ENOENT ? RS_ERR_NOT_FOUND : rs_err_from_errno(errno),
 		    "input %s: %s", in->path, strerror(errno));
 		goto out;

@@ -188,6 +188,9 @@ db_fail(sqlite3 *db, const char *path, int rc, const char *what)
 	    (rc & 0xff) == SQLITE_CANTOPEN))
 		return rs_fail(db_code(rc), "ledger %s: %s: %s (%s)", path, what, msg,
 		    strerror(sys));
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return rs_fail(db_code(rc), "ledger %s: %s: locked by another process for "
+		    "more than %d s (%s)", path, what, LEDGER_BUSY_TIMEOUT_MS / 1000, msg);
 	return rs_fail(db_code(rc), "ledger %s: %s: %s", path, what, msg);
 }
 
@@ -300,7 +303,7 @@ db_write_pragmas(sqlite3 *db, const char *path)
 {
 	sqlite3_stmt *st = NULL;
 	const unsigned char *mode;
-	int rc, r = RS_ERR_INTERNAL;
+	int persist = 1, rc, r = RS_ERR_INTERNAL;
 
 	if ((r = db_prepare(db, path, "PRAGMA journal_mode=WAL", &st,
 	    "setting WAL mode")) != 0)
@@ -315,9 +318,24 @@ db_write_pragmas(sqlite3 *db, const char *path)
 		    path, mode != NULL ? (const char *)mode : "unknown");
 		goto out;
 	}
-	if ((r = db_exec(db, path, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-	    "setting durability")) != 0)
+	/*
+	 * journal_size_limit=0: the last connection's close leaves the log empty,
+	 * so the frames of a commit that failed (its fsync refused) are gone,
+	 * never replayed by the next opener's recovery.
+	 */
+	if ((r = db_exec(db, path, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+	    "PRAGMA journal_size_limit=0;", "setting durability")) != 0)
 		goto out;
+	/*
+	 * Keep ledger.db-wal and -shm (empty) when the last connection closes:
+	 * a reader (runseal log, runseal-verify) must create them when they are
+	 * absent, which a full disk refuses; kept, the ledger stays readable.
+	 */
+	if ((rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)) !=
+	    SQLITE_OK) {
+		r = db_fail(db, path, rc, "keeping the write-ahead log");
+		goto out;
+	}
 	r = 0;
 out:
 	sqlite3_finalize(st);

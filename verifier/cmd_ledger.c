@@ -708,6 +708,7 @@ cmd_ledger(int argc, char **argv)
 		}
 		vopts.old_checkpoint = old;
 		vopts.old_len = old_len;
+		vopts.old_name = old_path;
 		vopts.since = since;
 	}
 	if (!json && !quiet && isatty(STDERR_FILENO)) {

@@ -13,11 +13,13 @@
  */
 #include "verifier/cmd_replay.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -437,6 +439,21 @@ cmd_replay(int argc, char **argv)
 	if (blobs == NULL) {
 		rs_error_code(RS_ERR_ALLOC, "out of memory");
 		goto out;
+	}
+	/* A store named by hand that is not there is a mistake, not "nothing kept". */
+	if (blobs_flag != NULL) {
+		struct stat bst;
+
+		if (stat(blobs, &bst) != 0) {
+			rs_error("--blobs %s: %s", blobs, strerror(errno));
+			status = RS_EXIT_NOINPUT;
+			goto out;
+		}
+		if (!S_ISDIR(bst.st_mode)) {
+			rs_error("--blobs %s: not a directory", blobs);
+			status = RS_EXIT_NOINPUT;
+			goto out;
+		}
 	}
 	rs_err_clear();
 	if ((r = verify_trust_load(trust_path, &trust, &cp_trust)) != 0) {

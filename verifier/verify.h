@@ -87,6 +87,7 @@ struct verify_ledger_opts {
 	 */
 	const uint8_t *old_checkpoint;
 	size_t old_len;
+	const char *old_name;       /* names it in messages (its file), or NULL */
 	/*
 	 * With old_checkpoint: verify only the entries after it. Its tree is
 	 * taken as audited: the stored perfect nodes that make it up must hash

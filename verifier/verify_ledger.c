@@ -953,7 +953,8 @@ verify_ledger_gaps(const char *path, const struct attest_trust *trust,
 		}
 		if ((r = checkpoint_open(opts->old_checkpoint, opts->old_len, opts->cp_trust,
 		    &w.old)) != 0) {
-			r = rs_fail(r, "your checkpoint: %s", rs_err_detail());
+			r = rs_fail(r, "your checkpoint%s%s: %s", opts->old_name != NULL ? " " : "",
+			    opts->old_name != NULL ? opts->old_name : "", rs_err_detail());
 			goto out;
 		}
 	} else if (opts->since) {

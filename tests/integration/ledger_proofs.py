@@ -122,7 +122,7 @@ with Env() as e:
             "every checkpoint checked")
 
     # Usage errors and missing things: distinct exit statuses, nothing printed on stdout.
-    e.check(e.runseal("prove", str(RUNS)).returncode == 64, "index beyond the tree")
+    e.check(e.runseal("prove", str(RUNS)).returncode == 66, "index beyond the tree")
     e.check(e.runseal("prove", "-1").returncode == 64, "negative index")
     e.check(e.runseal("prove", "--consistency", "3", "2").returncode == 64, "old > new")
     e.check(e.runseal("prove", "--size", "99", "0").returncode == 64, "size beyond the ledger")
