@@ -35,6 +35,7 @@
 #include "executor/mcp.h"
 #include "executor/pipeline.h"
 #include "executor/signer_open.h"
+#include "executor/stage.h"
 #include "ledger/ledger.h"
 
 extern char **environ;
@@ -134,8 +135,7 @@ build_execute_out(void)
 static int
 valid_name(const char *n)
 {
-	return n[0] != '\0' && strchr(n, '/') == NULL && strcmp(n, ".") != 0 &&
-	    strcmp(n, "..") != 0 && strlen(n) <= 255;
+	return exec_stage_name_valid(n);
 }
 
 struct staged {

@@ -11,6 +11,7 @@
  */
 #include "executor/collect.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,8 +26,7 @@
 
 #include "common/err.h"
 #include "common/hash.h"
-
-#define REL_MAX (EXEC_COLLECT_MAX_PATH + 1)     /* NUL included */
+#include "common/relpath.h"
 
 static const char *const event_kinds[] = { "special_file", "hardlink", "output_skipped" };
 #define N_KINDS (sizeof(event_kinds) / sizeof(event_kinds[0]))
@@ -39,7 +39,7 @@ struct walk {
 	size_t names;               /* bytes of recorded output names */
 	size_t listed[N_KINDS];     /* events with their own detail, per kind */
 	int stopped;                /* a bound was reached: collect nothing more */
-	char rel[REL_MAX];          /* relative path of the current entry */
+	struct rs_relpath rel;      /* relative path of the current entry */
 };
 
 static int
@@ -76,7 +76,7 @@ static int event(struct walk *w, const char *kind, const char *fmt, ...)
 static int
 event(struct walk *w, const char *kind, const char *fmt, ...)
 {
-	char detail[REL_MAX + 128];
+	char detail[RS_RELPATH_MAX + 1 + 128];
 	va_list ap;
 	size_t k;
 
@@ -196,22 +196,22 @@ collect_file(struct walk *w, int dir_fd, int dst_dir_fd, const char *name,
 
 	if ((fd = openat2_beneath(dir_fd, name, O_RDONLY | O_NONBLOCK)) < 0) {
 		if (errno == EACCES || errno == EPERM) {
-			r = event(w, "output_skipped", "%s: %s", w->rel, strerror(errno));
+			r = event(w, "output_skipped", "%s: %s", w->rel.s, strerror(errno));
 			goto out;
 		}
-		r = rs_fail(rs_err_from_errno(errno), "output %s: %s", w->rel, strerror(errno));
+		r = rs_fail(rs_err_from_errno(errno), "output %s: %s", w->rel.s, strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) != 0) {
-		r = rs_fail(rs_err_from_errno(errno), "output %s: %s", w->rel, strerror(errno));
+		r = rs_fail(rs_err_from_errno(errno), "output %s: %s", w->rel.s, strerror(errno));
 		goto out;
 	}
 	/* The sandbox is gone, so a change here is not a race we lose: refuse it. */
 	if (!S_ISREG(st.st_mode) || st.st_ino != lst->st_ino || st.st_dev != lst->st_dev) {
-		r = rs_fail(RS_ERR_IO, "output %s changed while being collected", w->rel);
+		r = rs_fail(RS_ERR_IO, "output %s changed while being collected", w->rel.s);
 		goto out;
 	}
-	if (w->names + strlen(w->rel) > EXEC_COLLECT_MAX_NAMES) {
+	if (w->names + w->rel.len > EXEC_COLLECT_MAX_NAMES) {
 		snprintf(cap, sizeof(cap), "names=%u", EXEC_COLLECT_MAX_NAMES);
 		w->stopped = 1;
 		r = attest_run_add_event(w->run, "output_cap", cap);
@@ -225,30 +225,32 @@ collect_file(struct walk *w, int dir_fd, int dst_dir_fd, const char *name,
 		goto out;
 	}
 	if (st.st_nlink > 1 && (r = event(w, "hardlink", "%s: regular file with %llu links",
-	    w->rel, (unsigned long long)st.st_nlink)) != 0)
+	    w->rel.s, (unsigned long long)st.st_nlink)) != 0)
 		goto out;
 	if (dst_dir_fd >= 0 && (dst = openat(dst_dir_fd, name, O_WRONLY | O_CREAT |
 	    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
 		r = rs_fail(errno == EEXIST ? RS_ERR_EXISTS : rs_err_from_errno(errno),
-		    "copying output %s: %s", w->rel, strerror(errno));
+		    "copying output %s: %s", w->rel.s, strerror(errno));
 		goto out;
 	}
 	if ((r = rs_sha256_copy_fd(fd, dst, w->max_bytes - w->used, digest, &size)) != 0) {
-		r = rs_fail(r, "output %s: %s", w->rel, rs_err_detail());
+		r = rs_fail(r, "output %s: %s", w->rel.s, rs_err_detail());
 		goto out;
 	}
 	if (dst >= 0) {
 		if (fchmod(dst, st.st_mode & 0777) != 0 || close(dst) != 0) {
 			dst = -1;
-			r = rs_fail(rs_err_from_errno(errno), "copying output %s: %s", w->rel,
+			r = rs_fail(rs_err_from_errno(errno), "copying output %s: %s", w->rel.s,
 			    strerror(errno));
 			goto out;
 		}
 		dst = -1;
 	}
 	w->used += size;
-	w->names += strlen(w->rel);
-	if ((r = attest_run_add_output(w->run, w->rel, size, digest,
+	w->names += w->rel.len;
+	/* Built by rs_relpath_push(): a bug if not, never the program's doing. */
+	assert(rs_relpath_check(w->rel.s, w->rel.len) == RS_RELPATH_OK);
+	if ((r = attest_run_add_output(w->run, w->rel.s, size, digest,
 	    (uint32_t)(st.st_mode & 07777))) != 0)
 		goto out;
 	r = 0;
@@ -260,47 +262,52 @@ out:
 	return r;
 }
 
-static int walk_dir(struct walk *w, int dir_fd, int dst_dir_fd, int depth);
+static int walk_dir(struct walk *w, int dir_fd, int dst_dir_fd);
 
+/*
+ * The directory w->rel: skipped when its entries would be more than
+ * EXEC_COLLECT_MAX_DEPTH directories deep (its own path already holds that
+ * many '/'), so that every name a walk records passes rs_relpath_check().
+ */
 static int
 collect_subdir(struct walk *w, int dir_fd, int dst_dir_fd, const char *name,
-    const struct stat *lst, int depth)
+    const struct stat *lst)
 {
 	struct stat st;
 	int fd = -1, dst = -1, r = RS_ERR_INTERNAL;
 
-	if (depth >= EXEC_COLLECT_MAX_DEPTH) {
-		r = event(w, "output_skipped", "%s: deeper than %d levels", w->rel,
+	if (w->rel.depth >= EXEC_COLLECT_MAX_DEPTH) {
+		r = event(w, "output_skipped", "%s: deeper than %d levels", w->rel.s,
 		    EXEC_COLLECT_MAX_DEPTH);
 		goto out;
 	}
 	if ((fd = openat2_beneath(dir_fd, name, O_RDONLY | O_DIRECTORY)) < 0) {
 		if (errno == EACCES || errno == EPERM) {
-			r = event(w, "output_skipped", "%s: %s", w->rel, strerror(errno));
+			r = event(w, "output_skipped", "%s: %s", w->rel.s, strerror(errno));
 			goto out;
 		}
-		r = rs_fail(rs_err_from_errno(errno), "output %s: %s", w->rel, strerror(errno));
+		r = rs_fail(rs_err_from_errno(errno), "output %s: %s", w->rel.s, strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_ino != lst->st_ino ||
 	    st.st_dev != lst->st_dev) {
-		r = rs_fail(RS_ERR_IO, "output %s changed while being collected", w->rel);
+		r = rs_fail(RS_ERR_IO, "output %s changed while being collected", w->rel.s);
 		goto out;
 	}
 	if (dst_dir_fd >= 0) {
 		if (mkdirat(dst_dir_fd, name, 0755) != 0) {
 			r = rs_fail(errno == EEXIST ? RS_ERR_EXISTS : rs_err_from_errno(errno),
-			    "copying output directory %s: %s", w->rel, strerror(errno));
+			    "copying output directory %s: %s", w->rel.s, strerror(errno));
 			goto out;
 		}
 		if ((dst = openat(dst_dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC)) < 0) {
 			r = rs_fail(rs_err_from_errno(errno), "copying output directory %s: %s",
-			    w->rel, strerror(errno));
+			    w->rel.s, strerror(errno));
 			goto out;
 		}
 	}
-	r = walk_dir(w, fd, dst, depth + 1);
+	r = walk_dir(w, fd, dst);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -311,45 +318,53 @@ out:
 
 /*
  * Collect the entries of dir_fd; w->rel holds its relative path ("" at the
- * top). Entries count against the bound when listed, so the names held in
- * memory across all levels never exceed EXEC_COLLECT_MAX_ENTRIES.
+ * top) and is the same on return. Entries count against the bound when
+ * listed, so the names held in memory across all levels never exceed
+ * EXEC_COLLECT_MAX_ENTRIES.
  */
 static int
-walk_dir(struct walk *w, int dir_fd, int dst_dir_fd, int depth)
+walk_dir(struct walk *w, int dir_fd, int dst_dir_fd)
 {
+	enum rs_relpath_verdict v;
 	char **names = NULL;
-	size_t n = 0, i, base = strlen(w->rel);
+	size_t n = 0, i;
 	struct stat st;
 	char cap[64];
-	int more = 0, r = RS_ERR_INTERNAL;
+	int more = 0, pushed = 0, r = RS_ERR_INTERNAL;
 
 	if ((r = list_dir(dir_fd, EXEC_COLLECT_MAX_ENTRIES - w->entries, &names, &n,
 	    &more)) != 0)
 		goto out;
 	w->entries += n;
 	for (i = 0; i < n && !w->stopped; i++) {
-		if (snprintf(w->rel + base, sizeof(w->rel) - base, "%s%s",
-		    base > 0 ? "/" : "", names[i]) >= (int)(sizeof(w->rel) - base)) {
-			w->rel[base] = '\0';
-			r = event(w, "output_skipped", "path longer than %d bytes: %s/%s",
-			    EXEC_COLLECT_MAX_PATH, w->rel, names[i]);
+		/* readdir() names are 1..255 bytes, no '/', not "." or "..": only
+		 * the path's length can be refused (the depth is the caller's). */
+		if ((v = rs_relpath_push(&w->rel, names[i], strlen(names[i]))) != RS_RELPATH_OK) {
+			if (v == RS_RELPATH_TOO_LONG)
+				r = event(w, "output_skipped", "path longer than %d bytes: %s/%s",
+				    EXEC_COLLECT_MAX_PATH, w->rel.s, names[i]);
+			else
+				r = event(w, "output_skipped", "%s%s%s: %s", w->rel.s,
+				    w->rel.len > 0 ? "/" : "", names[i], rs_relpath_verdict_string(v));
 			if (r != 0)
 				goto out;
 			continue;
 		}
+		pushed = 1;
 		if (fstatat(dir_fd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			r = rs_fail(rs_err_from_errno(errno), "output %s: %s", w->rel,
+			r = rs_fail(rs_err_from_errno(errno), "output %s: %s", w->rel.s,
 			    strerror(errno));
 			goto out;
 		}
 		if (S_ISREG(st.st_mode))
 			r = collect_file(w, dir_fd, dst_dir_fd, names[i], &st);
 		else if (S_ISDIR(st.st_mode))
-			r = collect_subdir(w, dir_fd, dst_dir_fd, names[i], &st, depth);
+			r = collect_subdir(w, dir_fd, dst_dir_fd, names[i], &st);
 		else
-			r = event(w, "special_file", "%s (%s): not collected", w->rel,
+			r = event(w, "special_file", "%s (%s): not collected", w->rel.s,
 			    type_name(st.st_mode));
-		w->rel[base] = '\0';
+		rs_relpath_pop(&w->rel);
+		pushed = 0;
 		if (r != 0)
 			goto out;
 	}
@@ -361,7 +376,8 @@ walk_dir(struct walk *w, int dir_fd, int dst_dir_fd, int depth)
 	}
 	r = 0;
 out:
-	w->rel[base] = '\0';
+	if (pushed)
+		rs_relpath_pop(&w->rel);
 	free_names(names, n);
 	return r;
 }
@@ -379,6 +395,7 @@ exec_collect_outputs(int src_fd, const char *out_dir, uint64_t max_bytes,
 	}
 	w->run = run;
 	w->max_bytes = max_bytes;
+	rs_relpath_init(&w->rel);
 	if ((src = openat2_beneath(src_fd, ".", O_RDONLY | O_DIRECTORY)) < 0) {
 		r = rs_fail(rs_err_from_errno(errno), "/work/out: %s", strerror(errno));
 		goto out;
@@ -388,7 +405,7 @@ exec_collect_outputs(int src_fd, const char *out_dir, uint64_t max_bytes,
 		    strerror(errno));
 		goto out;
 	}
-	if ((r = walk_dir(w, src, dst, 0)) != 0)
+	if ((r = walk_dir(w, src, dst)) != 0)
 		goto out;
 	if (run->n_outputs > 1)
 		qsort(run->outputs, run->n_outputs, sizeof(*run->outputs), cmp_artifact);

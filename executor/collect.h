@@ -7,10 +7,11 @@
 #include <stdint.h>
 
 #include "attest/run.h"
+#include "common/relpath.h"
 
 #define EXEC_COLLECT_MAX_ENTRIES 10000
-#define EXEC_COLLECT_MAX_DEPTH 64
-#define EXEC_COLLECT_MAX_PATH 1024          /* bytes of a relative path */
+#define EXEC_COLLECT_MAX_DEPTH RS_RELPATH_MAX_DEPTH   /* directories above a file */
+#define EXEC_COLLECT_MAX_PATH RS_RELPATH_MAX          /* bytes of a relative path */
 #define EXEC_COLLECT_MAX_NAMES (1u << 20)   /* bytes of all recorded names */
 #define EXEC_COLLECT_EVENTS_LISTED 64       /* per kind; the rest are counted */
 
@@ -28,8 +29,8 @@
  * same open descriptor in the same pass to out_dir/<relative path>
  * (directories created as needed, files O_EXCL|O_NOFOLLOW, mode & 0777:
  * never set-id on the host); each is recorded with attest_run_add_output()
- * (name relative to /work/out, mode st_mode & 07777). Outputs are sorted
- * by name. out_dir must exist and is expected to be empty: an existing
+ * (name relative to /work/out, built with rs_relpath_push(), so it passes
+ * rs_relpath_check(); mode st_mode & 07777). Outputs are sorted by name. out_dir must exist and is expected to be empty: an existing
  * entry makes the collection fail with RS_ERR_EXISTS.
  *
  * Recorded as events, not failures: symlinks, FIFOs, sockets and device

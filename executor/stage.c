@@ -11,14 +11,12 @@
 
 #include "common/err.h"
 #include "common/hash.h"
+#include "common/relpath.h"
 
 int
 exec_stage_name_valid(const char *name)
 {
-	size_t len = strlen(name);
-
-	return len > 0 && len <= 255 && strchr(name, '/') == NULL &&
-	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+	return rs_relpath_name_check(name, strlen(name)) == RS_RELPATH_OK;
 }
 
 static int

@@ -11,8 +11,8 @@
 #include "executor/exec.h"
 
 /*
- * 1 if name can be an entry of /work/in: non-empty, at most 255 bytes, no
- * '/', not "." or "..".
+ * 1 if name can be an entry of /work/in: rs_relpath_name_check() passes
+ * (1..255 bytes, no '/', not "." or "..").
  */
 int exec_stage_name_valid(const char *name);
 

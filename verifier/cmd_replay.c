@@ -79,15 +79,29 @@ enum {
 	OPT_DRIFT, OPT_WORKDIR,
 };
 
+/* "output NAME" and the like: room for the longest name. */
+#define LABEL_MAX (sizeof(((struct replay_artefact *)0)->name) + 16)
+
+/*
+ * An artefact's label for a line of text. An output's name is whatever the
+ * recorded program chose: its control bytes and DEL become '?' (as in the
+ * differing lines, replay.c), so that it cannot drive the terminal.
+ */
 static const char *
 art_label(const struct replay_artefact *a, char *buf, size_t len)
 {
-	if (strcmp(a->kind, "output") == 0)
+	size_t i;
+
+	if (strcmp(a->kind, "output") == 0) {
 		snprintf(buf, len, "output %s", a->name);
-	else if (strcmp(a->kind, "exit_status") == 0)
+		for (i = 0; buf[i] != '\0'; i++)
+			if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+				buf[i] = '?';
+	} else if (strcmp(a->kind, "exit_status") == 0) {
 		snprintf(buf, len, "exit status");
-	else
+	} else {
 		snprintf(buf, len, "%s", a->kind);
+	}
 	return buf;
 }
 
@@ -103,7 +117,7 @@ digest_text(const uint8_t d[RS_SHA256_LEN], uint64_t size, char *out, size_t len
 static void
 print_art(const struct replay_artefact *a, FILE *f)
 {
-	char label[300], rec[128], rep[128];
+	char label[LABEL_MAX], rec[128], rep[128];
 
 	art_label(a, label, sizeof(label));
 	digest_text(a->rec_sha256, a->rec_size, rec, sizeof(rec));
@@ -167,7 +181,7 @@ static int
 outcome(const struct replay_result *res, char *text, size_t len)
 {
 	size_t i, used = 0;
-	char label[300];
+	char label[LABEL_MAX];
 
 	if (!res->bundle.ok) {
 		snprintf(text, len, "FAILED: %s", res->bundle.reason);

@@ -23,6 +23,7 @@
 #include "common/err.h"
 #include "common/file.h"
 #include "common/hash.h"
+#include "common/relpath.h"
 #include "ledger/ledger.h"
 #include "proto/codec.h"
 #include "verifier/rules.h"
@@ -257,26 +258,23 @@ out:
 	return r;
 }
 
-/* An input or output name that stays inside its directory. */
+/*
+ * An input name runseal run can be given back: a file name in /work/in
+ * (rs_relpath_name_check) that `--in PATH=NAME` can carry, so no '='
+ * (runseal run splits the argument at its last '=').
+ */
 static int
-name_ok(const char *name, int allow_slash)
+input_name_ok(const char *name)
 {
-	const char *p = name;
-	size_t len;
+	return rs_relpath_name_check(name, strlen(name)) == RS_RELPATH_OK &&
+	    strchr(name, '=') == NULL;
+}
 
-	if (name[0] == '\0' || name[0] == '/' || strlen(name) > 255 || strchr(name, '=') != NULL)
-		return 0;
-	if (!allow_slash && strchr(name, '/') != NULL)
-		return 0;
-	while (*p != '\0') {
-		len = strcspn(p, "/");
-		if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-			return 0;
-		p += len;
-		if (*p == '/')
-			p++;
-	}
-	return 1;
+/* An output name that stays inside the replay's output directory. */
+static int
+output_name_ok(const char *name)
+{
+	return rs_relpath_check(name, strlen(name)) == RS_RELPATH_OK;
 }
 
 /* The last record of a runseal home's ledger, with its entry index. */
@@ -589,7 +587,7 @@ compare(const proto_record *rec, const proto_record *rep, const char *blobs,
 			a->rep_size = p->size;
 		}
 		judge(a, res);
-		if (a->verdict == REPLAY_DIVERGED && name_ok(o->name, 1)) {
+		if (a->verdict == REPLAY_DIVERGED && output_name_ok(o->name)) {
 			free(file);
 			if (asprintf(&file, "%s/out/%s", work, o->name) < 0) {
 				file = NULL;
@@ -729,7 +727,7 @@ replay_run(const struct replay_opts *o, struct replay_result *res)
 	for (i = 0; i < rec->n_inputs; i++) {
 		const Runseal__V1__Artifact *in = rec->inputs[i];
 		char *dest = NULL, what[300];
-		if (!name_ok(in->name, 0) || in->sha256.len != RS_SHA256_LEN) {
+		if (!input_name_ok(in->name) || in->sha256.len != RS_SHA256_LEN) {
 			r = rs_fail(RS_ERR_FORMAT, "input %zu: a name or digest runseal run cannot "
 			    "be given back", i);
 			goto out;

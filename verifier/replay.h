@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "attest/verify.h"
+#include "common/relpath.h"
 #include "ledger/checkpoint.h"
 #include "verifier/verify.h"
 
@@ -68,7 +69,7 @@ enum replay_diff {
 
 struct replay_artefact {
 	char kind[16];                  /* "exit_status", "stdout", "stderr", "output" */
-	char name[256];                 /* the output's name; "" for the others */
+	char name[RS_RELPATH_MAX + 1];  /* an output's name as recorded; "" for the others */
 	enum replay_verdict verdict;
 	int has_recorded, has_replay;
 	uint8_t rec_sha256[RS_SHA256_LEN], rep_sha256[RS_SHA256_LEN];

@@ -4,14 +4,17 @@
  * real ledger signed with the corpus keys (fuzz_common.h), checkpoints,
  * inclusion and consistency proofs in `runseal prove --json` form, a quote
  * from the fake TPM, trust texts, the example policy and rules files
- * re-serialised, and MCP sessions.
+ * re-serialised, MCP sessions, and output paths the collector recorded
+ * from a real tree plus trees to build (fuzz_outpath.h).
  *
- *   gen_corpus CORPUS_DIR SOURCE_DIR
+ *   gen_corpus CORPUS_DIR SOURCE_DIR [TARGET]
  *
- * Deterministic except for the ECDSA signatures; rerun only when a format
- * changes (scripts/fuzz --regen).
+ * With TARGET, only that target's seeds are written. Deterministic except
+ * for the ECDSA signatures; rerun only when a format changes (scripts/fuzz
+ * --regen [TARGET]).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +32,18 @@
 #include "common/encode.h"
 #include "common/err.h"
 #include "common/file.h"
+#include "common/relpath.h"
+#include "executor/collect.h"
 #include "executor/exec.h"
 #include "ledger/bundle.h"
 #include "ledger/ledger.h"
 #include "proto/codec.h"
+#include "tests/fuzz/fuzz_outpath.h"
 #include "tests/fuzz/fuzz_signer.h"
 #include "tests/fuzz/fuzz_tpm.h"
 
 static const char *corpus;
+static const char *only;        /* write this target's seeds only (NULL: all) */
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "gen_corpus: %s:%d: %s (%s)\n", \
 	__FILE__, __LINE__, #c, rs_err_detail()); exit(1); } } while (0)
@@ -48,6 +55,8 @@ put(const char *target, const char *name, const void *a, size_t alen, const void
 	char path[4096];
 	FILE *f;
 
+	if (only != NULL && strcmp(only, target) != 0)
+		return;
 	snprintf(path, sizeof(path), "%s/%s", corpus, target);
 	CHECK(mkdir(path, 0755) == 0 || errno == EEXIST);
 	snprintf(path, sizeof(path), "%s/%s/%s", corpus, target, name);
@@ -388,19 +397,167 @@ intoto_seeds(void)
 	}
 }
 
+/* fuzz_outpath, pure mode: | 0 | u16 split | path |, split at the path's middle '/'. */
+static void
+put_path(const char *name, const char *path, size_t len)
+{
+	uint8_t head[3] = { FUZZ_MODE_PURE, 0, 0 };
+	size_t i, slashes = 0, k = 0, split = len / 2;
+
+	for (i = 0; i < len; i++)
+		slashes += path[i] == '/';
+	for (i = 0; i < len; i++) {
+		if (path[i] == '/' && k++ == slashes / 2) {
+			split = i;
+			break;
+		}
+	}
+	head[1] = (uint8_t)(split >> 8);
+	head[2] = (uint8_t)split;
+	put("fuzz_outpath", name, head, sizeof(head), path, len);
+}
+
+/* A tree-mode input being assembled (fuzz_outpath.h). */
+struct ops {
+	uint8_t b[4096];
+	size_t n;
+};
+
+static void
+op(struct ops *o, unsigned kind, unsigned k, const char *name)
+{
+	size_t len = strlen(name);
+
+	CHECK(kind < 8 && k < 32 && len < 256 && o->n + 2 + len <= sizeof(o->b));
+	o->b[o->n++] = (uint8_t)(kind | k << 3);
+	o->b[o->n++] = (uint8_t)len;
+	memcpy(o->b + o->n, name, len);
+	o->n += len;
+}
+
+static void
+put_tree(const char *name, const struct ops *o)
+{
+	uint8_t mode = FUZZ_MODE_TREE;
+
+	put("fuzz_outpath", name, &mode, 1, o->b, o->n);
+}
+
+static void
+put_file_at(int dir_fd, const char *name)
+{
+	int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	CHECK(fd >= 0);
+	CHECK(rs_write_all(fd, name, strlen(name)) == 0);
+	CHECK(close(fd) == 0);
+}
+
+/*
+ * fuzz_outpath seeds. Pure mode: the names exec_collect_outputs() records
+ * from a small real tree, paths at the bounds built with rs_relpath_push(),
+ * and paths every rule refuses. Tree mode: odd names, links, a FIFO; a
+ * chain just past the depth bound; paths of 1024 and 1025 bytes.
+ */
+static void
+outpath_seeds(const char *dir)
+{
+	static const char *const odd[] = { "k=v", "esc\x1b[2J", "...", ".hidden", "\xff\xfe" };
+	static const char *const refused[][2] = {
+		{ "refused-dotdot", "../etc/passwd" }, { "refused-absolute", "/etc/passwd" },
+		{ "refused-empty", "a//b" }, { "refused-dot", "a/./b" }, { "refused-trailing", "a/" },
+	};
+	struct attest_run *run = attest_run_new();
+	struct rs_relpath p;
+	struct ops o;
+	char src[4096], seed[64], n255[256];
+	int src_fd, d, sub;
+	size_t i;
+
+	CHECK(run != NULL);
+	snprintf(src, sizeof(src), "%s/outpath", dir);
+	CHECK(mkdir(src, 0755) == 0);
+	CHECK((src_fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0);
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+		put_file_at(src_fd, odd[i]);
+	CHECK(mkdirat(src_fd, "sub", 0755) == 0);
+	CHECK((d = openat(src_fd, "sub", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0);
+	CHECK(mkdirat(d, "deeper", 0755) == 0);
+	CHECK((sub = openat(d, "deeper", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0);
+	put_file_at(d, "data.csv");
+	put_file_at(sub, "result.json");
+	CHECK(symlinkat("/etc/passwd", sub, "link") == 0);
+	CHECK(close(sub) == 0 && close(d) == 0);
+	CHECK(exec_collect_outputs(src_fd, NULL, 1 << 20, run) == 0);
+	for (i = 0; i < run->n_outputs; i++) {
+		snprintf(seed, sizeof(seed), "collected-%zu", i);
+		put_path(seed, run->outputs[i].name, strlen(run->outputs[i].name));
+	}
+	CHECK(close(src_fd) == 0);
+	CHECK(rs_rm_rf(src) == 0);
+	attest_run_free(run);
+
+	rs_relpath_init(&p);
+	for (i = 0; i <= RS_RELPATH_MAX_DEPTH; i++)
+		CHECK(rs_relpath_push(&p, "d", 1) == RS_RELPATH_OK);
+	put_path("deepest", p.s, p.len);
+	rs_relpath_init(&p);
+	memset(n255, 'n', 255);
+	for (i = 0; i < 4; i++)
+		CHECK(rs_relpath_push(&p, n255, i < 3 ? 255 : 254) == RS_RELPATH_OK);
+	CHECK(rs_relpath_push(&p, "e", 1) == RS_RELPATH_OK && p.len == RS_RELPATH_MAX);
+	put_path("longest", p.s, p.len);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		put_path(refused[i][0], refused[i][1], strlen(refused[i][1]));
+
+	/* Trees. */
+	memset(&o, 0, sizeof(o));
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+		op(&o, FUZZ_OP_FILE, 0, odd[i]);
+	op(&o, FUZZ_OP_HARDLINK, 0, "hard");
+	op(&o, FUZZ_OP_SYMLINK, 0, "up");
+	op(&o, FUZZ_OP_SYMLINK, 1, "passwd");
+	op(&o, FUZZ_OP_SYMLINK, 2, "loop");
+	op(&o, FUZZ_OP_SYMLINK, 3, "magic");
+	op(&o, FUZZ_OP_FIFO, 0, "fifo");
+	op(&o, FUZZ_OP_DIR, 0, "sub");
+	op(&o, FUZZ_OP_FILE, 0, "data.csv");
+	op(&o, FUZZ_OP_UP, 0, "");
+	op(&o, FUZZ_OP_FILE, 0, "z");
+	put_tree("tree-odd", &o);
+
+	/* 64 directories and a file (collected), one more and a file (not). */
+	memset(&o, 0, sizeof(o));
+	op(&o, FUZZ_OP_CHAIN, 16, "d");
+	op(&o, FUZZ_OP_FILE, 0, "f");
+	op(&o, FUZZ_OP_DIR, 0, "x");
+	op(&o, FUZZ_OP_FILE, 0, "g");
+	put_tree("tree-deep", &o);
+
+	/* 4 directories of 252 bytes (1011), then files of 12 and 13 bytes: 1024, 1025. */
+	memset(&o, 0, sizeof(o));
+	for (i = 0; i < 4; i++)
+		op(&o, FUZZ_OP_LONG, 31, "L");
+	op(&o, FUZZ_OP_FILE, 0, "abcdefghijkl");
+	op(&o, FUZZ_OP_FILE, 0, "abcdefghijklm");
+	put_tree("tree-long", &o);
+}
+
 int
 main(int argc, char **argv)
 {
 	char dir[] = "/tmp/gen_corpus.XXXXXX";
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: gen_corpus CORPUS_DIR SOURCE_DIR\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: gen_corpus CORPUS_DIR SOURCE_DIR [TARGET]\n");
 		return 64;
 	}
 	corpus = argv[1];
+	only = argc == 4 ? argv[3] : NULL;
 	tpmq_tss2_quiet();
 	CHECK(mkdtemp(dir) != NULL);
 	ledger_seeds(dir);
+	outpath_seeds(dir);
 	CHECK(rmdir(dir) == 0 || errno == ENOTEMPTY);
 	quote_seed();
 	policy_seeds(argv[2]);

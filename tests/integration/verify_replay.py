@@ -2,7 +2,9 @@
 """runseal-verify replay: a deterministic program reproduces (exit 0, every
 artefact identical); one that prints the time, or writes a random number
 to an output, diverges (exit 3) with the artefact named, both digests and
-sizes, and the first differing line; a nondeterministic policy reports the
+sizes, and the first differing line (outputs named with '=', paths longer
+than 255 bytes or control bytes too: named in full in the JSON, without
+control bytes in the human report); a nondeterministic policy reports the
 divergence without failing (exit 0); a changed input blob is refused
 (exit 1), a missing one is exit 66; a runseal executable other than the
 recorded one is refused (exit 78) unless --allow-env-drift; a tampered
@@ -88,6 +90,28 @@ with Env() as e:
     e.check(r["verdict"] == "diverged" and r["first_difference"]["line"] == 1 and
             art(j, "output", "a.txt")["verdict"] == "identical" and "output r.txt" in j["summary"],
             f"random output: {j}")
+
+    # Output names as a hostile program picks them (the collector records any
+    # bytes but '/' and NUL, paths up to 1024 bytes): an '=' in a name, a path
+    # longer than 255 bytes, a terminal escape. Each diverged output is named
+    # in full in the JSON report with its first differing line, and the human
+    # report carries no control byte from a name.
+    long_dir = "d" * 200
+    long_name = long_dir + "/" + "f" * 100
+    esc_name = "esc\x1b[2J.txt"
+    odd = run_and_export("odd-names", keep, "sh", "-c",
+                         f"mkdir /work/out/{long_dir}; for f in k=v.txt {long_name} "
+                         "\"$(printf 'esc\\033[2J.txt')\"; do "
+                         "od -An -N8 -tx8 /dev/urandom > \"/work/out/$f\"; done")
+    j = replay(odd, want=3)
+    for n in ("k=v.txt", long_name, esc_name):
+        a = art(j, "output", n)
+        e.check(a["verdict"] == "diverged" and a["first_difference"] is not None and
+                a["first_difference"]["kind"] == "line" and a["first_difference"]["line"] == 1,
+                f"odd output name {n!r}: {a}")
+    h = e.verify("replay", odd, "--trust", e.trust, "--home", e.home)
+    e.check(h.returncode == 3 and "\x1b" not in h.stdout and "output esc?[2J.txt" in h.stdout and
+            "output " + long_name in h.stdout, f"odd names, human: {h.stdout!r}")
 
     # Marked nondeterministic by its policy: the divergence is reported, not failed.
     nd = run_and_export("nondet", nondet, "sh", "-c", "date +%s%N")

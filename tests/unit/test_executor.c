@@ -25,7 +25,9 @@
 #include "common/err.h"
 #include "common/file.h"
 #include "common/hash.h"
+#include "common/relpath.h"
 #include "executor/cgroup.h"
+#include "executor/collect.h"
 #include "executor/exec.h"
 #include "executor/landlock.h"
 #include "executor/manifest.h"
@@ -644,6 +646,123 @@ test_symlink_not_collected(void **state)
 	assert_int_equal(lstat(path, &st), -1);
 	snprintf(path, sizeof(path), "%s/d/ok", f->out);
 	assert_int_equal(lstat(path, &st), 0);
+	attest_run_free(run);
+}
+
+/* A regular file name in the directory dir_fd, holding name itself. */
+static void
+put_file(int dir_fd, const char *name)
+{
+	int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(rs_write_all(fd, name, strlen(name)), 0);
+	close(fd);
+}
+
+/* mkdir name in dir_fd and open it; the caller closes the result. */
+static int
+put_dir(int dir_fd, const char *name)
+{
+	int fd;
+
+	assert_int_equal(mkdirat(dir_fd, name, 0755), 0);
+	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static int
+has_event(const struct attest_run *run, const char *kind, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_events; i++)
+		if (strcmp(run->events[i].kind, kind) == 0 && run->events[i].detail != NULL &&
+		    strstr(run->events[i].detail, text) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * exec_collect_outputs() straight over a tree (no sandbox) at the path
+ * bounds: odd names are recorded as they are; a chain 70 directories deep
+ * is collected down to files 64 directories deep; a path of exactly 1024
+ * bytes is collected, one of 1025 is not. Every name passes
+ * rs_relpath_check() and its copy is in out_dir under the same name.
+ */
+static void
+test_collect_path_bounds(void **state)
+{
+	static const char *const odd[] = { "k=v", "esc\x1b[2J", "...", ".hidden", "\xff\xfe" };
+	struct fx *f = *state;
+	struct attest_run *run = attest_run_new();
+	char src[160], name[256], *a255 = NULL;
+	int src_fd, d, next, out_fd, k;
+	size_t i;
+	struct stat st;
+
+	assert_non_null(run);
+	snprintf(src, sizeof(src), "%s/src", f->dir);
+	assert_int_equal(mkdir(src, 0755), 0);
+	assert_int_equal(mkdir(f->out, 0755), 0);
+	assert_true((src_fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0);
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+		put_file(src_fd, odd[i]);
+	/* d/f, d/d/f, ... 70 deep: f is collected where it has at most 64 '/'. */
+	d = dup(src_fd);
+	for (k = 0; k < 70; k++) {
+		next = put_dir(d, "d");
+		close(d);
+		d = next;
+		put_file(d, "f");
+	}
+	close(d);
+	/* 255/255/255/254 bytes of directories (1022), then "e" (1024) and "ee" (1025). */
+	a255 = malloc(256);
+	assert_non_null(a255);
+	memset(a255, 'a', 255);
+	a255[255] = '\0';
+	d = dup(src_fd);
+	for (k = 0; k < 4; k++) {
+		if (k == 3)
+			a255[254] = '\0';
+		next = put_dir(d, a255);
+		close(d);
+		d = next;
+	}
+	put_file(d, "e");
+	put_file(d, "ee");
+	close(d);
+
+	assert_int_equal(exec_collect_outputs(src_fd, f->out, 1 << 20, run), 0);
+	assert_int_equal(run->n_outputs, 5 + 64 + 1);
+	assert_true(has_event(run, "output_skipped", "deeper than 64 levels"));
+	assert_true(has_event(run, "output_skipped", "path longer than 1024 bytes"));
+	assert_true((out_fd = open(f->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0);
+	for (i = 0; i < run->n_outputs; i++) {
+		const char *n = run->outputs[i].name;
+		assert_int_equal(rs_relpath_check(n, strlen(n)), RS_RELPATH_OK);
+		assert_true(i == 0 || strcmp(run->outputs[i - 1].name, n) < 0);
+		assert_int_equal(fstatat(out_fd, n, &st, AT_SYMLINK_NOFOLLOW), 0);
+		assert_true(S_ISREG(st.st_mode));
+		assert_int_equal((uint64_t)st.st_size, run->outputs[i].size);
+		if (strlen(n) == RS_RELPATH_MAX)
+			assert_string_equal(n + RS_RELPATH_MAX - 2, "/e");
+		snprintf(name, sizeof(name), "%s", strrchr(n, '/') != NULL ? strrchr(n, '/') + 1 : n);
+		assert_int_equal(strcmp(name, "f") == 0, strncmp(n, "d/", 2) == 0);
+	}
+	/* The deepest f collected: 64 "d/" and "f". */
+	memset(name, 0, sizeof(name));
+	for (k = 0; k < 64; k++)
+		memcpy(name + 2 * k, "d/", 2);
+	name[128] = 'f';
+	for (i = 0; i < run->n_outputs && strcmp(run->outputs[i].name, name) != 0; i++)
+		;
+	assert_true(i < run->n_outputs);
+	close(out_fd);
+	close(src_fd);
+	free(a255);
 	attest_run_free(run);
 }
 
@@ -1343,6 +1462,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_no_network, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_env_does_not_leak, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_not_collected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_collect_path_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_survivor_does_not_hold_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdout_captured_and_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_privileges_dropped, setup, teardown),
