@@ -53,7 +53,9 @@ static const char run_usage[] =
 "  -q, --quiet      no summary line on stderr\n"
 "\n"
 "exit status: the program's own; 124 timed out; 125 runseal failed (nothing\n"
-"appended); 126 cannot execute; 127 not found; 128+N killed by signal N.\n";
+"appended); 126 cannot execute; 127 not found; 128+N killed by signal N\n"
+"(or runseal interrupted by SIGINT/SIGTERM/SIGHUP N: program stopped, nothing\n"
+"appended).\n";
 
 static int
 add_input(struct exec_input **v, size_t *n, char *spec)
