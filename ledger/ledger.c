@@ -727,8 +727,8 @@ ledger_set_checkpoint_key(struct ledger *l, const char *key_path)
 	int r;
 
 	if ((r = checkpoint_signer_open(key_path, l->origin, &s)) != 0)
-		return rs_fail(r, "ledger %s: checkpoint key %s: %s", l->path, key_path,
-		    rs_err_detail());
+		/* checkpoint_signer_open's detail names the key file. */
+		return rs_fail(r, "ledger %s: checkpoint key: %s", l->path, rs_err_detail());
 	checkpoint_signer_free(l->cp);
 	l->cp = s;
 	return 0;

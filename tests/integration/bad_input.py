@@ -529,7 +529,11 @@ def sweep_home(root, d):
         good = open(path, "rb").read()
         with open(path, "wb") as f:
             f.write(b"-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n")
-        case(h, f"run with a damaged {name}", [R, "run", "--", "true"], wants["run"], names=[name])
+        p = case(h, f"run with a damaged {name}", [R, "run", "--", "sh", "-c", "echo RAN"],
+                 wants["run"], names=[name])
+        # A run that cannot be recorded is not started.
+        if "RAN" in p.stdout:
+            fail(f"run with a damaged {name}: the program ran")
         with open(path, "wb") as f:
             f.write(good)
     # The ledger file replaced by another kind of file: nothing writes to it.
