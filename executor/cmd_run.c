@@ -42,7 +42,8 @@ static const char run_usage[] =
 "appended to the ledger.\n"
 "\n"
 "  --policy FILE    sandbox policy (JSON; see runseal-policy(5)); default: built-in\n"
-"  --in PATH[=NAME] stage a host file as /work/in/NAME (default NAME: basename)\n"
+"  --in PATH[=NAME] stage a host file as /work/in/NAME (default NAME: basename;\n"
+"                   a PATH that exists with its '=' is taken whole)\n"
 "  --out DIR        copy collected outputs into DIR (created; must be empty)\n"
 "  --rootfs DIR     the program's root is DIR (read-only), not the host's /usr\n"
 "  --remeasure      hash the whole rootfs again instead of trusting the cache\n"
@@ -61,12 +62,14 @@ static int
 add_input(struct exec_input **v, size_t *n, char *spec)
 {
 	struct exec_input *nv;
+	struct stat st;
 	char *eq, *slash;
 
 	if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL)
 		return RS_ERR_ALLOC;
 	*v = nv;
-	if ((eq = strrchr(spec, '=')) != NULL && eq != spec) {
+	/* A path that exists as given is taken whole (a file named "k=v.csv"). */
+	if (lstat(spec, &st) != 0 && (eq = strrchr(spec, '=')) != NULL && eq != spec) {
 		*eq = '\0';
 		nv[*n].path = spec;
 		nv[*n].name = eq + 1;

@@ -318,6 +318,14 @@ def sweep_run_args(h, d):
     case(h, "run --in twice the same name",
          [RUNSEAL, "run", "--in", os.path.join(d, "empty") + "=a", "--in",
           os.path.join(d, "garbage") + "=a", "--", "true"], 125, names=["a"])
+    # A file whose own name has an '=' is taken whole, not split as PATH=NAME.
+    kv = os.path.join(d, "k=v.csv")
+    with open(kv, "w") as f:
+        f.write("kv\n")
+    p = case(h, "run --in <- a file named k=v.csv", [RUNSEAL, "run", "-q", "--in", kv, "--", "cat",
+                                                     "/work/in/k=v.csv"], 0, grows=1)
+    if p.stdout != "kv\n":
+        fail(f"run --in k=v.csv: the program read {p.stdout!r}")
     # Any regular file is a valid input: the run happens and is recorded.
     case(h, "run --in <- garbage (valid data)", [RUNSEAL, "run", "-q", "--in",
                                                  os.path.join(d, "garbage"), "--", "true"], 0, grows=1)
