@@ -14,9 +14,9 @@ tests/integration/tpm_bad_input.sh.)
 
 After each case: the documented exit status (README.md, "Exit statuses"),
 a message on stderr that names the problem (the file or option, and what
-is wrong with it), no traceback-like noise on stdout, the ledger's rows
-byte-for-byte what they were (or, where the case is a valid run, exactly one
-new entry), no staging directory left behind, and `runseal-verify ledger`
+is wrong with it), the ledger file and its write-ahead log byte-for-byte
+what they were, and its rows too (or, where the case is a valid run,
+exactly one new entry), no staging directory left behind, and `runseal-verify ledger`
 passes.
 
 BAD_INPUT_PROBE=1 prints the whole matrix instead of stopping at the first
@@ -61,6 +61,18 @@ def ledger_rows(db):
         return out
     finally:
         con.close()
+
+
+def file_bytes(db):
+    """The ledger file and its write-ahead log, byte for byte."""
+    out = []
+    for suffix in ("", "-wal"):
+        try:
+            with open(db + suffix, "rb") as f:
+                out.append(f.read())
+        except FileNotFoundError:
+            out.append(None)
+    return out
 
 
 def n_entries(db):
@@ -129,6 +141,7 @@ def case(h, label, argv, want, names=(), grows=0, timeout=120, stdin=None):
     the ledger still verifying."""
     global checks
     before = ledger_rows(h.db)
+    file_before = file_bytes(h.db)
     n0 = n_entries(h.db)
     p = h.run(argv, timeout=timeout, stdin=stdin)
     got = p.returncode
@@ -150,6 +163,8 @@ def case(h, label, argv, want, names=(), grows=0, timeout=120, stdin=None):
     if grows == 0:
         if ledger_rows(h.db) != before:
             fail(f"{label}: the ledger changed")
+        if file_bytes(h.db) != file_before:
+            fail(f"{label}: the ledger's files changed")
     elif n_entries(h.db) != n0 + grows:
         fail(f"{label}: {n_entries(h.db) - n0} new entries, expected {grows}")
     if h.leftovers():
