@@ -15,7 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import tlog  # noqa: E402
-from rstest import RUNSEAL, Env  # noqa: E402
+from rstest import RUNSEAL, Env, wrapped  # noqa: E402
 
 RUNS = 6
 
@@ -107,7 +107,8 @@ with Env() as e:
     e.check(tlog.verify_bundle(open(bf, "rb").read(), v, signers)[1] == 2, "bundle at size 2")
     sf = os.path.join(e.dir, "stdout.bundle")
     with open(sf, "wb") as f:
-        p = subprocess.run([RUNSEAL, "export", "3"], env=e.env, stdout=f, stderr=subprocess.PIPE)
+        p = subprocess.run(wrapped([RUNSEAL, "export", "3"]), env=e.env, stdout=f,
+                           stderr=subprocess.PIPE)
     e.check(p.returncode == 0 and tlog.verify_bundle(open(sf, "rb").read(), v, signers)[0] == 3,
             "export to stdout")
 

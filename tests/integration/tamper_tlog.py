@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import tlog  # noqa: E402
-from rstest import Env, build_entry, db_connect, parse_entry, rechain  # noqa: E402
+from rstest import Env, build_entry, db_connect, parse_entry, rechain, wrapped  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 
 RUNS = 6
@@ -203,7 +203,7 @@ with Env() as e:
                         f"echo fork {i}"], env=fork_env, check=True, capture_output=True)
     fork_cp = os.path.join(e.dir, "fork_cp")
     open(fork_cp, "w").write(subprocess.run(
-        [os.environ.get("RUNSEAL_BIN", ""), "checkpoint"], env=fork_env, check=True,
+        wrapped([os.environ.get("RUNSEAL_BIN", ""), "checkpoint"]), env=fork_env, check=True,
         capture_output=True, text=True).stdout)
     ledger_refused(e, "fork: the auditor holds a checkpoint of the other branch",
                    "your checkpoint for size 6 has root", "--checkpoint", fork_cp)

@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from rstest import VERIFY, Env, db_connect, parse_entry, build_entry, rechain  # noqa: E402
+from rstest import VERIFY, Env, db_connect, parse_entry, build_entry, rechain, wrapped  # noqa: E402
 
 BUILD = os.environ.get("RUNSEAL_BUILD", os.path.join(os.path.dirname(VERIFY), ".."))
 APPENDER = os.path.join(BUILD, "tests", "ledger_appender")
@@ -180,7 +180,8 @@ with Env() as e:
 
     def on_tty(*extra):
         master, slave = pty.openpty()
-        p = subprocess.Popen([VERIFY, "ledger", e.db, "--trust", e.trust, "--threads", "1", *extra],
+        p = subprocess.Popen(wrapped([VERIFY, "ledger", e.db, "--trust", e.trust, "--threads", "1",
+                                      *extra]),
                              stdout=subprocess.PIPE, stderr=slave, env=e.env)
         os.close(slave)
         err = b""

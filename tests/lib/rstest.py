@@ -10,6 +10,14 @@ import tempfile
 SRC = os.environ.get("RUNSEAL_SRC", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
 RUNSEAL = os.environ.get("RUNSEAL_BIN", os.path.join(SRC, "build/executor/runseal"))
 VERIFY = os.environ.get("RUNSEAL_VERIFY_BIN", os.path.join(SRC, "build/verifier/runseal-verify"))
+# A command the binaries are run through, when set (the valgrind build sets
+# it to tests/valgrind/memcheck); wrapped() puts it in front of an argv.
+WRAP = os.environ.get("RUNSEAL_WRAP") or None
+
+
+def wrapped(argv):
+    """argv, run through RUNSEAL_WRAP when that is set."""
+    return ([WRAP] if WRAP else []) + list(argv)
 
 
 class Env:
@@ -30,7 +38,8 @@ class Env:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def run(self, *args, want=None):
-        p = subprocess.run(list(args), env=self.env, capture_output=True, text=True)
+        p = subprocess.run(wrapped(args) if args[0] in (RUNSEAL, VERIFY) else list(args),
+                           env=self.env, capture_output=True, text=True)
         if want is not None and p.returncode != want:
             sys.exit(f"FAIL: {args}: exit {p.returncode}, expected {want}\n"
                      f"stdout: {p.stdout}\nstderr: {p.stderr}")
