@@ -20,6 +20,22 @@ def wrapped(argv):
     return ([WRAP] if WRAP else []) + list(argv)
 
 
+# Set by the valgrind build, where every command costs a second or more of
+# memcheck's start-up: loops of hundreds of commands take a sample there.
+VALGRIND = os.environ.get("RUNSEAL_VALGRIND") == "1"
+
+
+def positions(length, step=1, valgrind_max=12):
+    """Every step-th index of range(length); under valgrind at most about
+    valgrind_max of them, at an even stride across the whole range (so each
+    part of a record or bundle still gets some). The byte-flip loops that
+    use it have in-process twins that flip every byte under memcheck
+    (tests/unit/test_verifier.c)."""
+    if VALGRIND:
+        step = max(step, -(-length // valgrind_max))
+    return range(0, length, step)
+
+
 class Env:
     """A temporary runseal home with helpers; removed on exit."""
 
