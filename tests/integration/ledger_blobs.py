@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from rstest import RUNSEAL, Env  # noqa: E402
+from rstest import RUNSEAL, Env, wrapped  # noqa: E402
 
 with Env() as e:
     e.setup_ledger(runs=0)
@@ -36,7 +36,7 @@ with Env() as e:
     for h in want:
         path = os.path.join(blobs, h[:2], h[2:])
         e.check(stat.S_IMODE(os.stat(path).st_mode) == 0o444, "blobs are read-only")
-        g = subprocess.run([RUNSEAL, "blob", "get", "sha256:" + h], env=e.env,
+        g = subprocess.run(wrapped([RUNSEAL, "blob", "get", "sha256:" + h]), env=e.env,
                            capture_output=True)
         e.check(g.returncode == 0 and hashlib.sha256(g.stdout).hexdigest() == h,
                 f"blob get {h}: {g.stderr}")
@@ -53,7 +53,8 @@ with Env() as e:
     damaged = bytearray(data)
     damaged[5000] ^= 1
     open(path, "wb").write(bytes(damaged))
-    p = subprocess.run([RUNSEAL, "blob", "get", h], env=e.env, capture_output=True, text=True)
+    p = subprocess.run(wrapped([RUNSEAL, "blob", "get", h]), env=e.env, capture_output=True,
+                       text=True)
     e.check(p.returncode == 1 and p.stdout == "" and "damaged" in p.stderr,
             f"damaged blob: exit {p.returncode}, stderr {p.stderr}")
     # Without keep_blobs, nothing new is kept.

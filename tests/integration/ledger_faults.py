@@ -21,7 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from rstest import RUNSEAL, Env  # noqa: E402
+from rstest import RUNSEAL, Env, wrapped  # noqa: E402
 
 BUILD = os.environ.get("RUNSEAL_BUILD", os.path.join(os.path.dirname(RUNSEAL), ".."))
 APPENDER = os.path.join(BUILD, "tests", "ledger_appender")
@@ -51,11 +51,16 @@ def stored(e):
 
 
 def appender(e, *args, die=False):
+    """The appender under fiu-run. With a failure that it survives, also
+    through RUNSEAL_WRAP (memcheck: the ledger's error paths, which the
+    ASan build cannot run with libfiu)."""
     env = dict(e.env, **env_extra)
+    argv = [APPENDER, e.home, *args]
     if die:
         env["LEDGER_APPENDER_DIE_ON_ERROR"] = "1"
-    return subprocess.run([FIU_RUN, "-x", APPENDER, e.home, *args], env=env,
-                          capture_output=True, text=True)
+    elif "--fail" in args:
+        argv = wrapped(argv)
+    return subprocess.run([FIU_RUN, "-x", *argv], env=env, capture_output=True, text=True)
 
 
 def acks(out):
@@ -121,7 +126,7 @@ with Env() as e:
     # runseal init with fsync failing: a clear error, a distinct status, no ledger.
     other = os.path.join(e.dir, "other")
     p = subprocess.run([FIU_RUN, "-x", "-c", f"enable name=posix/io/sync/fsync,failinfo={errno.EIO}",
-                        RUNSEAL, "--home", other, "init"], env=dict(e.env, **env_extra),
+                        *wrapped([RUNSEAL, "--home", other, "init"])], env=dict(e.env, **env_extra),
                        capture_output=True, text=True)
     e.check(p.returncode == 74 and "error" in p.stderr, f"init under fsync EIO: {p.returncode} {p.stderr}")
     e.check(not os.path.exists(os.path.join(other, "ledger.db")), "init left a ledger behind")

@@ -15,9 +15,14 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import tlog  # noqa: E402
-from rstest import RUNSEAL, Env  # noqa: E402
+from rstest import RUNSEAL, VALGRIND, Env, positions, wrapped  # noqa: E402
 
 RUNS = 6
+# Every checkpoint, proof and bundle of every tree size up to RUNS; under
+# valgrind (a second or more per command) a few of each, in the largest
+# tree: the commands take the same paths for every size and index, and
+# unit/test_merkle checks every proof of every size up to 40 under memcheck.
+SIZES = [RUNS] if VALGRIND else range(1, RUNS + 1)
 
 with Env() as e:
     e.setup_ledger(runs=0)
@@ -46,7 +51,7 @@ with Env() as e:
     roots = [tlog.mth(leaves[:n]) for n in range(RUNS + 1)]
 
     # Every checkpoint, by size; text and JSON forms agree.
-    for n in range(RUNS + 1):
+    for n in positions(RUNS + 1, valgrind_max=3):
         p = e.runseal("checkpoint", "--size", str(n), want=0)
         note = p.stdout.encode()
         e.check(note.endswith(b"\n") and b"\n\n\xe2\x80\x94 " + v.name.encode() + b" " in note,
@@ -60,8 +65,8 @@ with Env() as e:
     e.check(tlog.open_checkpoint(latest.encode(), v)[1] == RUNS, "latest checkpoint")
 
     # Every inclusion proof, JSON and text; runseal-verify proof agrees.
-    for n in range(1, RUNS + 1):
-        for i in range(n):
+    for n in SIZES:
+        for i in positions(n, valgrind_max=3):
             j = json.loads(e.runseal("prove", "--json", "--size", str(n), str(i), want=0).stdout)
             path = [tlog.base64.b64decode(h) for h in j["hashes"]]
             e.check(tlog.base64.b64decode(j["leaf_hash"]) == leaves[i], f"leaf {i}")
@@ -77,8 +82,8 @@ with Env() as e:
             e.verify("proof", pf, "--trust", e.trust, want=0)
 
     # Every consistency proof.
-    for m in range(RUNS + 1):
-        for n in range(m, RUNS + 1):
+    for m in positions(RUNS + 1, valgrind_max=4):
+        for n in [s for s in SIZES if s >= m]:
             j = json.loads(e.runseal("prove", "--json", "--consistency", str(m), str(n),
                                      want=0).stdout)
             path = [tlog.base64.b64decode(h) for h in j["hashes"]]
@@ -89,7 +94,7 @@ with Env() as e:
             e.verify("proof", pf, "--trust", e.trust, want=0)
 
     # Every entry as a bundle, verified twice, independently.
-    for i in range(RUNS):
+    for i in positions(RUNS, valgrind_max=2):
         bf = os.path.join(e.dir, f"b{i}.bundle")
         e.runseal("export", str(i), "-o", bf, want=0)
         b = open(bf, "rb").read()
@@ -107,7 +112,8 @@ with Env() as e:
     e.check(tlog.verify_bundle(open(bf, "rb").read(), v, signers)[1] == 2, "bundle at size 2")
     sf = os.path.join(e.dir, "stdout.bundle")
     with open(sf, "wb") as f:
-        p = subprocess.run([RUNSEAL, "export", "3"], env=e.env, stdout=f, stderr=subprocess.PIPE)
+        p = subprocess.run(wrapped([RUNSEAL, "export", "3"]), env=e.env, stdout=f,
+                           stderr=subprocess.PIPE)
     e.check(p.returncode == 0 and tlog.verify_bundle(open(sf, "rb").read(), v, signers)[0] == 3,
             "export to stdout")
 

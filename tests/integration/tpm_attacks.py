@@ -28,7 +28,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from rstest import RUNSEAL, SRC, Env, build_entry, db_connect, parse_entry, rechain  # noqa: E402
+from rstest import (RUNSEAL, SRC, Env, build_entry, db_connect, parse_entry,  # noqa: E402
+                    rechain, wrapped)
 
 for tool in ("swtpm", "swtpm_setup", "swtpm_localca"):
     if shutil.which(tool) is None:
@@ -140,8 +141,8 @@ with Env() as e:
 
         # A second AK on the same TPM, never enrolled (its own home, PCR 16).
         e2 = dict(e.env, RUNSEAL_HOME=os.path.join(d, "home2"))
-        subprocess.run([RUNSEAL, "init", "--signer", "tpm", "--app-pcr", "16"], env=e2, check=True,
-                       capture_output=True)
+        subprocess.run(wrapped([RUNSEAL, "init", "--signer", "tpm", "--app-pcr", "16"]), env=e2,
+                       check=True, capture_output=True)
         subprocess.run([RUNSEAL, "run", "--quiet", "--", "true"], env=e2, check=True, capture_output=True)
         foreign = envelope_of(os.path.join(d, "home2", "ledger.db"), 0)
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from rstest import RUNSEAL, VERIFY, Env  # noqa: E402
+from rstest import RUNSEAL, VERIFY, Env, wrapped  # noqa: E402
 
 with Env() as e:
     e.setup_ledger(runs=0)
@@ -162,14 +162,14 @@ with Env() as e:
     with open(other, "ab") as f:
         f.write(b"\0drift")
     env = dict(e.env, RUNSEAL_BIN=other)
-    p = subprocess.run([VERIFY, "replay", det, "--trust", e.trust, "--home", e.home, "--json"],
-                       env=env, capture_output=True, text=True)
+    p = subprocess.run(wrapped([VERIFY, "replay", det, "--trust", e.trust, "--home", e.home,
+                                "--json"]), env=env, capture_output=True, text=True)
     jj = json.loads(p.stdout)
     e.check(p.returncode == 78 and jj["verdict"] == "refused" and
             not jj["environment"]["executor"]["same"] and jj["environment"]["rootfs"]["same"] and
             "executor" in jj["refused_reason"] and not jj["artefacts"], f"drift: {p.stdout}{p.stderr}")
-    p = subprocess.run([VERIFY, "replay", det, "--trust", e.trust, "--home", e.home,
-                        "--allow-env-drift"], env=env, capture_output=True, text=True)
+    p = subprocess.run(wrapped([VERIFY, "replay", det, "--trust", e.trust, "--home", e.home,
+                                "--allow-env-drift"]), env=env, capture_output=True, text=True)
     e.check(p.returncode == 0 and "differs" in p.stdout and "identical:" in p.stdout,
             f"--allow-env-drift: {p.returncode} {p.stdout}{p.stderr}")
 

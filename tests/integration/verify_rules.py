@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from rstest import Env, db_connect  # noqa: E402
+from rstest import VALGRIND, Env, db_connect  # noqa: E402
 
 with Env() as e:
     e.setup_ledger(runs=0)
@@ -67,6 +67,9 @@ with Env() as e:
                 e.check(actual in r["failures"][0]["actual"],
                         f"{rule}: recorded value {r['failures'][0]['actual']!r} lacks {actual!r}")
         # The human report puts a failing rule first, with its recorded value.
+        # Under valgrind (a second or more per command) for failing rules only.
+        if passes and VALGRIND:
+            return
         h = e.verify("bundle", bundles[entry], "--trust", e.trust, "--policy", path)
         first = h.stdout.splitlines()[0]
         if passes:
@@ -81,10 +84,11 @@ with Env() as e:
     bundle_rule(0, "network", "none", True)
     bundle_rule(2, "network", ["none"], False, "loopback")
     bundle_rule(2, "network", ["none", "loopback"], True)
-    for limit in ("wall_time_ms", "cpu_time_s", "memory_bytes", "processes", "open_files",
-                  "file_size_bytes", "output_bytes", "stdout_bytes", "stderr_bytes",
-                  "tmp_bytes"):
-        bundle_rule(0, "max_" + limit, 1 << 50, True)
+    for k, limit in enumerate(("wall_time_ms", "cpu_time_s", "memory_bytes", "processes",
+                               "open_files", "file_size_bytes", "output_bytes", "stdout_bytes",
+                               "stderr_bytes", "tmp_bytes")):
+        if k == 0 or not VALGRIND:      # under valgrind one passing limit: the same code for all
+            bundle_rule(0, "max_" + limit, 1 << 50, True)
         bundle_rule(0, "max_" + limit, 0, False, limit + " = ")
     # A limit recorded as best-effort is not "enforced by a named mechanism" ...
     bundle_rule(0, "limits_enforced", True, True)

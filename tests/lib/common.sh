@@ -1,5 +1,7 @@
 # Shared helpers for the shell integration tests (sourced, not run).
 # ctest sets RUNSEAL_BIN and RUNSEAL_VERIFY_BIN; by hand, defaults to build/.
+# RUNSEAL_WRAP, when set, is a command rs and rsv run the binaries through
+# (the valgrind build sets it to tests/valgrind/memcheck).
 set -euo pipefail
 : "${RUNSEAL_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${RUNSEAL_BIN:=$RUNSEAL_SRC/build/executor/runseal}"
@@ -12,8 +14,10 @@ checks=0
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { checks=$((checks + 1)); }
-rs() { "$RUNSEAL_BIN" "$@"; }
-rsv() { "$RUNSEAL_VERIFY_BIN" "$@"; }
+rs_wrap=()
+[ -z "${RUNSEAL_WRAP:-}" ] || rs_wrap=("$RUNSEAL_WRAP")
+rs() { "${rs_wrap[@]}" "$RUNSEAL_BIN" "$@"; }
+rsv() { "${rs_wrap[@]}" "$RUNSEAL_VERIFY_BIN" "$@"; }
 
 # expect_status N CMD...: run CMD, require exit status N; output in $T/out, $T/err.
 expect_status() {

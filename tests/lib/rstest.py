@@ -10,6 +10,30 @@ import tempfile
 SRC = os.environ.get("RUNSEAL_SRC", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
 RUNSEAL = os.environ.get("RUNSEAL_BIN", os.path.join(SRC, "build/executor/runseal"))
 VERIFY = os.environ.get("RUNSEAL_VERIFY_BIN", os.path.join(SRC, "build/verifier/runseal-verify"))
+# A command the binaries are run through, when set (the valgrind build sets
+# it to tests/valgrind/memcheck); wrapped() puts it in front of an argv.
+WRAP = os.environ.get("RUNSEAL_WRAP") or None
+
+
+def wrapped(argv):
+    """argv, run through RUNSEAL_WRAP when that is set."""
+    return ([WRAP] if WRAP else []) + list(argv)
+
+
+# Set by the valgrind build, where every command costs a second or more of
+# memcheck's start-up: loops of hundreds of commands take a sample there.
+VALGRIND = os.environ.get("RUNSEAL_VALGRIND") == "1"
+
+
+def positions(length, step=1, valgrind_max=12):
+    """Every step-th index of range(length); under valgrind at most about
+    valgrind_max of them, at an even stride across the whole range (so each
+    part of a record or bundle still gets some). The byte-flip loops that
+    use it have in-process twins that flip every byte under memcheck
+    (tests/unit/test_verifier.c)."""
+    if VALGRIND:
+        step = max(step, -(-length // valgrind_max))
+    return range(0, length, step)
 
 
 class Env:
@@ -30,7 +54,8 @@ class Env:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def run(self, *args, want=None):
-        p = subprocess.run(list(args), env=self.env, capture_output=True, text=True)
+        p = subprocess.run(wrapped(args) if args[0] in (RUNSEAL, VERIFY) else list(args),
+                           env=self.env, capture_output=True, text=True)
         if want is not None and p.returncode != want:
             sys.exit(f"FAIL: {args}: exit {p.returncode}, expected {want}\n"
                      f"stdout: {p.stdout}\nstderr: {p.stderr}")
