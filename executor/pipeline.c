@@ -15,7 +15,6 @@
 #include "executor/audit.h"
 #include "executor/cli.h"
 #include "executor/signer_open.h"
-#include "ledger/checkpoint.h"
 
 struct seal_ctx {
 	struct attest_signer *signer;
@@ -85,7 +84,7 @@ pipeline_result_clear(struct pipeline_result *res)
 int
 pipeline_run(const struct pipeline_request *req, struct pipeline_result *res)
 {
-	char *dbpath = NULL, *tmpdir = NULL, *scratch = NULL, *cpkey = NULL;
+	char *dbpath = NULL, *tmpdir = NULL, *scratch = NULL;
 	char *keep_out = NULL, *keep_stdout = NULL, *keep_stderr = NULL;
 	int keep = 0, ofd = -1, efd = -1;
 	struct exec_policy *policy = NULL;
@@ -121,16 +120,8 @@ pipeline_run(const struct pipeline_request *req, struct pipeline_result *res)
 		goto out;
 	}
 	/* Open the ledger before running: a run that cannot be recorded is not started. */
+	/* With its checkpoint key (ledger.h): a damaged one stops the run here. */
 	if ((r = ledger_open(dbpath, 1, &ledger)) != 0) {
-		r = step_failed(r, "opening the ledger");
-		goto out;
-	}
-	/* Its checkpoint key too: a damaged one must stop the run before it starts. */
-	if ((cpkey = rs_path_join(req->home, CHECKPOINT_HOME_KEY)) == NULL) {
-		r = RS_ERR_ALLOC;
-		goto out;
-	}
-	if ((r = ledger_set_checkpoint_key(ledger, cpkey)) != 0) {
 		r = step_failed(r, "opening the ledger");
 		goto out;
 	}
@@ -250,6 +241,5 @@ out:
 	free(scratch);
 	free(tmpdir);
 	free(dbpath);
-	free(cpkey);
 	return r;
 }

@@ -657,6 +657,30 @@ unregister_open(struct ledger *l)
 	l->registered = 0;
 }
 
+/*
+ * Load the home's checkpoint key, CHECKPOINT_HOME_KEY next to the ledger
+ * file. An absent key is RS_ERR_USAGE when required, else nothing happens;
+ * a damaged one is always an error.
+ */
+static int
+load_home_key(struct ledger *l, int required)
+{
+	const char *slash = strrchr(l->path, '/');
+	char *key = NULL;
+	int r;
+
+	if (asprintf(&key, "%.*s%s", slash != NULL ? (int)(slash - l->path + 1) : 0, l->path,
+	    CHECKPOINT_HOME_KEY) < 0)
+		return RS_ERR_ALLOC;
+	if (access(key, F_OK) != 0)
+		r = required ? rs_fail(RS_ERR_USAGE, "ledger %s: no checkpoint key attached and "
+		    "no %s: every append must be signed into a checkpoint", l->path, key) : 0;
+	else
+		r = ledger_set_checkpoint_key(l, key);
+	free(key);
+	return r;
+}
+
 int
 ledger_open(const char *path, int writable, struct ledger **out)
 {
@@ -688,6 +712,9 @@ ledger_open(const char *path, int writable, struct ledger **out)
 	if (r == 0)
 		r = db_exec(l->db, path, "PRAGMA cache_size=-" RS_STR(LEDGER_CACHE_KIB),
 		    "sizing the page cache");
+	/* A writer's key now, not at its first append: a damaged key stops a run early. */
+	if (r == 0 && l->writable)
+		r = load_home_key(l, 0);
 	if (r != 0)
 		goto out;
 	*out = l;
@@ -943,31 +970,17 @@ out:
 
 /*
  * The preconditions every write shares. Without an attached checkpoint key
- * the home's (CHECKPOINT_HOME_KEY next to the ledger file) is loaded, so
+ * the home's is loaded (ledger_open loads it when it is there already), so
  * that every writer of a runseal home signs checkpoints.
  */
 static int
 check_writer(struct ledger *l)
 {
-	const char *slash;
-	char *key = NULL;
-	int r;
-
 	if (!l->writable)
 		return rs_fail(RS_ERR_USAGE, "ledger %s is open read-only", l->path);
 	if (l->cp != NULL)
 		return 0;
-	slash = strrchr(l->path, '/');
-	if (asprintf(&key, "%.*s%s", slash != NULL ? (int)(slash - l->path + 1) : 0, l->path,
-	    CHECKPOINT_HOME_KEY) < 0)
-		return RS_ERR_ALLOC;
-	if (access(key, F_OK) != 0)
-		r = rs_fail(RS_ERR_USAGE, "ledger %s: no checkpoint key attached and no %s: "
-		    "every append must be signed into a checkpoint", l->path, key);
-	else
-		r = ledger_set_checkpoint_key(l, key);
-	free(key);
-	return r;
+	return load_home_key(l, 1);
 }
 
 /*

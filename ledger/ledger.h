@@ -39,7 +39,8 @@
  * insert it, commit. Any error, including any I/O error, rolls back and
  * nothing is acknowledged. A writable ledger cannot append without its
  * checkpoint key: the one attached with ledger_set_checkpoint_key(), else
- * the home's CHECKPOINT_HOME_KEY next to the ledger file, loaded at the
+ * the home's CHECKPOINT_HOME_KEY next to the ledger file, loaded by
+ * ledger_open() when it is there (a damaged key fails the open) or at the
  * first write; so every tree size that ends an append has a signed
  * checkpoint.
  *
