@@ -194,6 +194,18 @@ out:
 }
 
 int
+rs_require_dir(const char *label, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return rs_fail(rs_err_from_errno(errno), "%s %s: %s", label, path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return rs_fail(RS_ERR_USAGE, "%s %s: not a directory", label, path);
+	return 0;
+}
+
+int
 rs_mkdir_p(const char *path, mode_t mode)
 {
 	char *p = NULL, *s;

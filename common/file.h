@@ -32,6 +32,13 @@ int rs_write_file_atomic(const char *path, const void *data, size_t len,
 /* mkdir -p with the given mode for directories it creates. */
 int rs_mkdir_p(const char *path, mode_t mode);
 
+/*
+ * path must be an existing directory (followed if a symlink): 0, else the
+ * errno's RS_ERR_* (RS_ERR_NOT_FOUND when absent) or RS_ERR_USAGE when it
+ * is something else, with the detail "<label> <path>: <why>".
+ */
+int rs_require_dir(const char *label, const char *path);
+
 /* Remove a tree without following symlinks out of it. Missing is success. */
 int rs_rm_rf(const char *path);
 

@@ -797,21 +797,6 @@ static const char mcp_usage[] =
 "  --rules-dir DIR    compliance rules callers may name: DIR/NAME.json\n"
 "  --audit-log FILE   one JSON audit event per run (default: $RUNSEAL_AUDIT_LOG)\n";
 
-/* opt DIR must be a directory. */
-static int
-check_dir(const char *opt, const char *dir)
-{
-	struct stat st;
-
-	if (dir == NULL)
-		return 0;
-	if (stat(dir, &st) != 0)
-		return rs_fail(rs_err_from_errno(errno), "%s %s: %s", opt, dir, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return rs_fail(RS_ERR_USAGE, "%s %s: not a directory", opt, dir);
-	return 0;
-}
-
 /* The server's files and directories, checked once before serving. */
 static int
 check_config(const struct mcp_ctx *c)
@@ -824,9 +809,9 @@ check_config(const struct mcp_ctx *c)
 			return r;
 		exec_policy_free(p);
 	}
-	if ((r = check_dir("--policy-dir", c->policy_dir)) != 0 ||
-	    (r = check_dir("--input-root", c->input_root)) != 0 ||
-	    (r = check_dir("--rules-dir", c->rules_dir)) != 0)
+	if ((c->policy_dir != NULL && (r = rs_require_dir("--policy-dir", c->policy_dir)) != 0) ||
+	    (c->input_root != NULL && (r = rs_require_dir("--input-root", c->input_root)) != 0) ||
+	    (c->rules_dir != NULL && (r = rs_require_dir("--rules-dir", c->rules_dir)) != 0))
 		return r;
 	return 0;
 }

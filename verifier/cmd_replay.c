@@ -13,13 +13,11 @@
  */
 #include "verifier/cmd_replay.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -455,19 +453,10 @@ cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	/* A store named by hand that is not there is a mistake, not "nothing kept". */
-	if (blobs_flag != NULL) {
-		struct stat bst;
-
-		if (stat(blobs, &bst) != 0) {
-			rs_error("--blobs %s: %s", blobs, strerror(errno));
-			status = RS_EXIT_NOINPUT;
-			goto out;
-		}
-		if (!S_ISDIR(bst.st_mode)) {
-			rs_error("--blobs %s: not a directory", blobs);
-			status = RS_EXIT_NOINPUT;
-			goto out;
-		}
+	if (blobs_flag != NULL && (r = rs_require_dir("--blobs", blobs)) != 0) {
+		rs_error("%s", rs_err_detail());
+		status = rs_exit_for_err(r);
+		goto out;
 	}
 	rs_err_clear();
 	if ((r = verify_trust_load(trust_path, &trust, &cp_trust)) != 0) {
